@@ -1,0 +1,104 @@
+"""The ``routeplanner`` command line: plan a timetable cycle, check any plan.
+
+    routeplanner plan SCENARIO.toml [--json FILE] [--csv FILE] [--time-limit S] [--reproducible [N]]
+    routeplanner check SCENARIO.toml PLAN.json
+
+Exit codes: 0 fine, 1 the checker found violations, 2 bad input (every
+problem is printed, with file, row, column, value and what was expected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from routeplanner.errors import InputError, RoutePlannerError
+
+#: Improving solutions allowed in reproducible mode when no number is given.
+DEFAULT_WORK_LIMIT = 2000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="routeplanner",
+        description="Plan and check mobile library (bookmobile) timetable cycles.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="optimise a timetable cycle for a scenario")
+    plan.add_argument("scenario", help="scenario TOML file (see README: Inputs)")
+    plan.add_argument("--json", metavar="FILE", help="write the plan as JSON (plan.schema.json)")
+    plan.add_argument("--csv", metavar="FILE", help="write one row per visit as CSV")
+    plan.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
+    plan.add_argument(
+        "--reproducible",
+        nargs="?",
+        const=DEFAULT_WORK_LIMIT,
+        type=int,
+        metavar="N",
+        help="bound the search by work (N improving solutions, default "
+        f"{DEFAULT_WORK_LIMIT}) instead of time: the same input gives the same plan on any machine",
+    )
+    plan.add_argument("--quiet", action="store_true", help="print only the totals")
+
+    check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
+    check.add_argument("scenario", help="scenario TOML file")
+    check.add_argument("plan", help="plan JSON file")
+    return parser
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from routeplanner.io import load_scenario
+    from routeplanner.planio import format_timetable, format_totals, write_plan_json, write_visits_csv
+    from routeplanner.solver import solve
+
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise InputError([_arg_problem("--time-limit", str(args.time_limit), "a number of seconds > 0")])
+    if args.reproducible is not None and args.reproducible <= 0:
+        raise InputError([_arg_problem("--reproducible", str(args.reproducible), "a whole number > 0")])
+    scenario = load_scenario(args.scenario)
+    plan = solve(scenario, time_limit_s=args.time_limit, work_limit=args.reproducible)
+    if args.quiet:
+        print("\n".join(format_totals(plan.totals)))
+    else:
+        print(format_timetable(plan))
+    if args.json:
+        write_plan_json(plan, args.json)
+        print(f"plan written to {args.json}", file=sys.stderr)
+    if args.csv:
+        write_visits_csv(plan, args.csv)
+        print(f"visits written to {args.csv}", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from routeplanner.checker import check_plan, format_report
+    from routeplanner.io import load_scenario
+    from routeplanner.planio import read_plan_json
+
+    scenario = load_scenario(args.scenario)
+    plan = read_plan_json(args.plan)
+    report = check_plan(scenario, plan)
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def _arg_problem(option: str, value: str, expected: str):
+    from routeplanner.errors import Problem
+
+    return Problem("command line", None, option, value, expected)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "plan":
+            return _plan(args)
+        return _check(args)
+    except InputError as exc:
+        print(f"routeplanner: {exc}", file=sys.stderr)
+        return 2
+    except RoutePlannerError as exc:
+        print(f"routeplanner: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,461 @@
+"""Read and write scenario files: the TOML that describes one planning scenario.
+
+The format is the input contract (``/work/shared/contracts/inputs.md``,
+"Scenario file").  :func:`load_scenario` checks every key at once: an unknown
+key, a wrong type or an impossible value becomes a
+:class:`~routeplanner.errors.Problem` whose ``column`` is the dotted key
+(``vehicles[1].shift_end``, ``travel.speed_kmh``), and the problems of the
+stops table join the same :class:`~routeplanner.errors.InputError`, so the
+coordinator sees everything wrong in one go.
+
+:func:`dump_scenario_toml` and :func:`~routeplanner.io.stops.write_stops_csv`
+write a scenario back out so that loading it again gives an equal scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
+from routeplanner.model import (
+    WEEKDAYS,
+    Cycle,
+    Place,
+    Scenario,
+    SolverSettings,
+    Stop,
+    Travel,
+    Vehicle,
+    hhmm,
+)
+
+TRAVEL_METHODS = ("haversine", "geodesic", "matrix", "osrm")
+
+_TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver")
+_DEPOT_KEYS = ("name", "lat", "lon")
+_CYCLE_KEYS = ("weeks", "days", "start_date")
+_VEHICLE_KEYS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
+_TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix")
+_SOLVER_KEYS = ("time_limit_s", "stable_minutes", "work_limit")
+
+# Defaults of the contract, taken from the model so there is one source.
+DEFAULT_CAPACITY_BOOKS = 2500
+_VEHICLE = Vehicle(name="", capacity_books=DEFAULT_CAPACITY_BOOKS)
+_CYCLE, _TRAVEL, _SOLVER = Cycle(), Travel(), SolverSettings()
+DEFAULT_DEPOT_NAME = "Depot"
+
+_REQUIRED = object()  # "no default" marker for the getters below
+
+
+def _show(value: Any) -> str:
+    """A TOML value as the coordinator wrote it, for ``Problem.value``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@dataclass
+class _Checker:
+    """Reads typed values out of parsed TOML, recording a Problem for each bad one.
+
+    Every getter returns the value, the default when the key is absent, or
+    None after recording a problem, so one pass finds every problem.
+    """
+
+    file: str
+    problems: list[Problem]
+
+    def bad(self, key: str, value: Any, expected: str) -> None:
+        self.problems.append(Problem(self.file, None, key, _show(value), expected))
+
+    def table(self, data: dict, key: str, allowed: tuple[str, ...], *, required: bool = False,
+              expected: str = "") -> dict | None:
+        """``data[key]`` as a table with no unknown keys; ``{}`` when absent and optional."""
+        if key not in data:
+            if required:
+                self.bad(key, "", expected or f"a [{key}] table")
+                return None
+            return {}
+        return self.keys(data[key], key, allowed, expected or f"a [{key}] table")
+
+    def keys(self, value: Any, key: str, allowed: tuple[str, ...], expected: str) -> dict | None:
+        """``value`` as a table (named ``key`` in problems) with no unknown keys."""
+        if not isinstance(value, dict):
+            self.bad(key, value, expected)
+            return None
+        for k, v in value.items():
+            if k not in allowed:
+                self.bad(f"{key}.{k}", v, "one of the keys " + ", ".join(allowed))
+        return value
+
+    def text(self, tbl: dict, prefix: str, key: str, default: Any, expected: str) -> str | None:
+        value = tbl.get(key, default)
+        if value is _REQUIRED:
+            self.bad(prefix + key, "", expected + " (required)")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.bad(prefix + key, value, expected)
+            return None
+        return value.strip()
+
+    def integer(self, tbl: dict, prefix: str, key: str, default: Any, ok: Callable[[int], bool],
+                expected: str) -> int | None:
+        value = tbl.get(key, default)
+        # bool is an int in Python but never a count in TOML.
+        if isinstance(value, bool) or not isinstance(value, int) or not ok(value):
+            self.bad(prefix + key, value, expected)
+            return None
+        return value
+
+    def real(self, tbl: dict, prefix: str, key: str, default: Any, ok: Callable[[float], bool],
+             expected: str) -> float | None:
+        value = tbl.get(key, default)
+        if value is _REQUIRED:
+            self.bad(prefix + key, "", expected + " (required)")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not ok(value):
+            self.bad(prefix + key, value, expected)
+            return None
+        return float(value)
+
+    def clock(self, tbl: dict, prefix: str, key: str, default_min: int) -> int | None:
+        """A time of day, ``"08:00"`` (or a TOML local time ``08:00:00``), as minutes."""
+        if key not in tbl:
+            return default_min
+        value = tbl[key]
+        if isinstance(value, time) and value.second == 0 and value.microsecond == 0:
+            return value.hour * 60 + value.minute
+        if isinstance(value, str):
+            try:
+                return parse_time(value)
+            except ValueError:
+                pass
+        self.bad(prefix + key, value, 'a time of day "HH:MM", such as "08:00"')
+        return None
+
+
+def _date(value: Any) -> date | None:
+    """A TOML date or a ``"YYYY-MM-DD"`` string as a date; None for anything else."""
+    if isinstance(value, datetime):  # a TOML date-time: not a plain date
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _depot(c: _Checker, data: dict) -> Place | None:
+    tbl = c.table(data, "depot", _DEPOT_KEYS, required=True,
+                  expected="a [depot] table with the name, lat and lon of the bookmobile's base")
+    if tbl is None:
+        return None
+    name = c.text(tbl, "depot.", "name", DEFAULT_DEPOT_NAME, "the depot's name (text)")
+    lat = c.real(tbl, "depot.", "lat", _REQUIRED, lambda v: -90 <= v <= 90, "a latitude in degrees, -90 to 90")
+    lon = c.real(tbl, "depot.", "lon", _REQUIRED, lambda v: -180 <= v <= 180, "a longitude in degrees, -180 to 180")
+    if name is None or lat is None or lon is None:
+        return None
+    return Place(name, lat, lon)
+
+
+def _cycle(c: _Checker, data: dict) -> Cycle | None:
+    tbl = c.table(data, "cycle", _CYCLE_KEYS)
+    if tbl is None:
+        return None
+    weeks = c.integer(tbl, "cycle.", "weeks", _CYCLE.weeks, lambda v: 1 <= v <= 52,
+                      "a whole number of weeks, 1 to 52")
+    days: tuple[str, ...] | None = _CYCLE.days
+    if "days" in tbl:
+        days = _cycle_days(c, tbl["days"])
+    start: date | None = None
+    if "start_date" in tbl:
+        value = tbl["start_date"]
+        start = _date(value)
+        if start is None:
+            c.bad("cycle.start_date", value, 'a date "YYYY-MM-DD"')
+            weeks = None  # keep the Cycle from being built
+        elif days:
+            # start_date is the date of week 1, day 1: it must be that weekday.
+            if WEEKDAYS[start.weekday()] != days[0]:
+                c.bad("cycle.start_date", value,
+                      f"a date that is a {days[0]} (the first day of the cycle); "
+                      f"{start.isoformat()} is a {WEEKDAYS[start.weekday()]}")
+                weeks = None
+    if weeks is None or days is None:
+        return None
+    return Cycle(weeks=weeks, days=days, start_date=start)
+
+
+def _cycle_days(c: _Checker, value: Any) -> tuple[str, ...] | None:
+    expected = 'a list of weekdays such as ["Mon", "Tue", "Wed", "Thu", "Fri"]'
+    if not isinstance(value, list) or not value:
+        c.bad("cycle.days", value, expected)
+        return None
+    seen: list[str] = []
+    ok = True
+    for item in value:
+        try:
+            if not isinstance(item, str):
+                raise ValueError(item)
+            day = parse_weekday(item)
+        except ValueError:
+            c.bad("cycle.days", item, "a weekday: Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+            ok = False
+            continue
+        if day in seen:
+            c.bad("cycle.days", item, "each weekday once")
+            ok = False
+        seen.append(day)
+    # Days run in calendar order whatever order they were listed in.
+    return tuple(d for d in WEEKDAYS if d in seen) if ok else None
+
+
+def _vehicles(c: _Checker, data: dict) -> tuple[Vehicle, ...] | None:
+    expected = "one or more [[vehicles]] tables"
+    raw = data.get("vehicles")
+    if raw is None:
+        c.bad("vehicles", "", expected + " (required)")
+        return None
+    if not isinstance(raw, list) or not raw:
+        c.bad("vehicles", raw, expected)
+        return None
+    out: list[Vehicle] = []
+    names: dict[str, int] = {}
+    for i, item in enumerate(raw, start=1):
+        key = f"vehicles[{i}]"
+        p = key + "."
+        tbl = c.keys(item, key, _VEHICLE_KEYS, "a [[vehicles]] table")
+        if tbl is None:
+            continue
+        name = c.text(tbl, p, "name", f"Vehicle {i}", "the vehicle's name (text)")
+        if name is not None:
+            if name in names:
+                c.bad(p + "name", name, f"a name no other vehicle has (vehicles[{names[name]}] has it)")
+            names.setdefault(name, i)
+        capacity = c.integer(tbl, p, "capacity_books", _VEHICLE.capacity_books, lambda v: v >= 0,
+                             "a whole number of books, 0 or more")
+        start = c.clock(tbl, p, "shift_start", _VEHICLE.shift_start_min)
+        end = c.clock(tbl, p, "shift_end", _VEHICLE.shift_end_min)
+        if start is not None and end is not None and end <= start:
+            c.bad(p + "shift_end", tbl.get("shift_end", hhmm(end)),
+                  f"a time after shift_start {hhmm(start)} (shifts end on the day they start)")
+            end = None
+        brk = c.integer(tbl, p, "break_minutes", _VEHICLE.break_minutes, lambda v: v >= 0,
+                        "whole minutes, 0 or more")
+        after = c.integer(tbl, p, "break_after_minutes", _VEHICLE.break_after_minutes, lambda v: v > 0,
+                          "whole minutes of driving, more than 0")
+        if None not in (name, capacity, start, end, brk, after):
+            out.append(Vehicle(name, capacity, start, end, brk, after))
+    return tuple(out) if len(out) == len(raw) else None
+
+
+def _travel(c: _Checker, data: dict, base_dir: Path) -> Travel | None:
+    tbl = c.table(data, "travel", _TRAVEL_KEYS)
+    if tbl is None:
+        return None
+    method = tbl.get("method", _TRAVEL.method)
+    if method not in TRAVEL_METHODS:
+        c.bad("travel.method", method, "one of " + ", ".join(TRAVEL_METHODS))
+        method = None
+    circuity = c.real(tbl, "travel.", "circuity", _TRAVEL.circuity, lambda v: v >= 1,
+                      "road km per straight-line km, 1 or more")
+    speed = c.real(tbl, "travel.", "speed_kmh", _TRAVEL.speed_kmh, lambda v: v > 0,
+                   "an average speed in km/h, more than 0")
+    matrix: str | None = None
+    ok = None not in (method, circuity, speed)
+    expected = "the path of a CSV with columns from,to,km,minutes, relative to the scenario file"
+    if "matrix" in tbl:
+        text = c.text(tbl, "travel.", "matrix", None, expected)
+        if text is not None:
+            path = (base_dir / text).resolve()  # stored absolute: the TOML's folder is forgotten later
+            if path.is_file():
+                matrix = str(path)
+            else:
+                c.bad("travel.matrix", text, f"{expected}; {path} does not exist")
+        ok = ok and matrix is not None
+    elif method == "matrix":
+        c.bad("travel.matrix", "", expected + ' (required with method = "matrix")')
+        ok = False
+    if not ok:
+        return None
+    return Travel(method=method, circuity=circuity, speed_kmh=speed, matrix=matrix)
+
+
+def _solver(c: _Checker, data: dict) -> SolverSettings | None:
+    tbl = c.table(data, "solver", _SOLVER_KEYS)
+    if tbl is None:
+        return None
+    limit = c.real(tbl, "solver.", "time_limit_s", _SOLVER.time_limit_s, lambda v: v > 0,
+                   "seconds, more than 0")
+    stable = c.integer(tbl, "solver.", "stable_minutes", _SOLVER.stable_minutes, lambda v: v >= 0,
+                       "whole minutes, 0 or more")
+    work = None
+    if "work_limit" in tbl:
+        work = c.integer(tbl, "solver.", "work_limit", None, lambda v: v > 0,
+                         "a whole number of improving solutions, more than 0")
+        if work is None:
+            return None
+    if limit is None or stable is None:
+        return None
+    return SolverSettings(time_limit_s=limit, stable_minutes=stable, work_limit=work)
+
+
+def _stops(c: _Checker, data: dict, base_dir: Path, geocoder: Geocoder | None,
+           stops_upload: tuple[str, bytes] | None) -> tuple[Stop, ...] | None:
+    expected = "the path of the stops table (CSV or .xlsx), relative to the scenario file"
+    rel = c.text(data, "", "stops", _REQUIRED, expected)
+    if rel is None:
+        return None
+    try:
+        if stops_upload is not None:
+            filename, blob = stops_upload
+            return read_stops_bytes(blob, filename, geocoder=geocoder)
+        path = Path(rel) if Path(rel).is_absolute() else base_dir / rel
+        if not path.is_file():
+            c.bad("stops", rel, f"{expected}; {path} does not exist")
+            return None
+        return read_stops(path, geocoder=geocoder)
+    except InputError as err:
+        c.problems.extend(err.problems)
+        return None
+
+
+def scenario_from_toml_text(
+    text: str,
+    *,
+    base_dir: str | Path = ".",
+    source_name: str = "scenario.toml",
+    geocoder: Geocoder | None = None,
+    stops_upload: tuple[str, bytes] | None = None,
+) -> Scenario:
+    """A scenario from TOML text; the code path of :func:`load_scenario`.
+
+    ``base_dir`` is where relative paths in the text start; ``source_name``
+    names the TOML in problems and becomes ``Scenario.source``.  The web app
+    passes ``stops_upload=(filename, bytes)`` when the stops table was uploaded
+    with the TOML rather than saved next to it; the ``stops`` key must still
+    be there (the contract requires it) but is then not opened.
+
+    Raises :class:`InputError` listing every problem of the TOML and of the
+    stops table.
+    """
+    base = Path(base_dir)
+    try:
+        data = tomllib.loads(text.lstrip("\ufeff"))  # Notepad likes to add a BOM
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(source_name, None, "", str(exc), "a valid TOML file")]) from None
+
+    c = _Checker(source_name, [])
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            c.bad(key, value, "a known top-level key: " + ", ".join(_TOP_KEYS))
+    name = c.text(data, "", "name", _REQUIRED, "the scenario's name (text)")
+    depot = _depot(c, data)
+    cycle = _cycle(c, data)
+    vehicles = _vehicles(c, data)
+    travel = _travel(c, data, base)
+    solver = _solver(c, data)
+    # Read the stops even when the TOML has problems, so all are reported at once.
+    stops = _stops(c, data, base, geocoder, stops_upload)
+    if c.problems:
+        raise InputError(c.problems)
+    assert None not in (name, depot, cycle, vehicles, travel, solver, stops)
+    return Scenario(
+        name=name,
+        depot=depot,
+        vehicles=vehicles,
+        stops=stops,
+        cycle=cycle,
+        travel=travel,
+        solver=solver,
+        source=source_name,
+    )
+
+
+def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scenario:
+    """The scenario described by the TOML file at ``path`` (stops read relative to it).
+
+    Raises :class:`InputError` listing every problem of the TOML and of the
+    stops table; problems name the files as given (``path``, and the stops
+    path joined to the TOML's folder).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, "", str(path), f"a readable scenario file ({exc.strerror})")]) \
+            from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(path), None, "", "", "a TOML file in UTF-8 encoding")]) from None
+    return scenario_from_toml_text(text, base_dir=path.parent, source_name=str(path), geocoder=geocoder)
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # repr round-trips exactly and always has "." or "e"
+    if isinstance(value, str):
+        # A JSON string is a valid TOML basic string (same escapes).
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _toml_table(header: str, pairs: list[tuple[str, Any]]) -> list[str]:
+    lines = [header] if header else []
+    lines += [f"{k} = {_toml_value(v)}" for k, v in pairs if v is not None]
+    return lines + [""]
+
+
+def dump_scenario_toml(scenario: Scenario, stops_filename: str) -> str:
+    """The TOML text of ``scenario``, its stops in ``stops_filename``.
+
+    Every key is written, defaults included, so the file documents itself.
+    Together with :func:`~routeplanner.io.stops.write_stops_csv` (writing the
+    stops to ``stops_filename`` next to the TOML) loading gives an equal
+    scenario.  ``travel.matrix`` is written as stored: an absolute path.
+    """
+    s = scenario
+    lines = _toml_table("", [("name", s.name), ("stops", stops_filename)])
+    lines += _toml_table("[depot]", [("name", s.depot.name), ("lat", float(s.depot.lat)),
+                                     ("lon", float(s.depot.lon))])
+    start = s.cycle.start_date.isoformat() if s.cycle.start_date else None
+    lines += _toml_table("[cycle]", [("weeks", s.cycle.weeks), ("days", list(s.cycle.days)),
+                                     ("start_date", start)])
+    for v in s.vehicles:
+        lines += _toml_table("[[vehicles]]", [
+            ("name", v.name),
+            ("capacity_books", v.capacity_books),
+            ("shift_start", hhmm(v.shift_start_min)),
+            ("shift_end", hhmm(v.shift_end_min)),
+            ("break_minutes", v.break_minutes),
+            ("break_after_minutes", v.break_after_minutes),
+        ])
+    lines += _toml_table("[travel]", [("method", s.travel.method), ("circuity", float(s.travel.circuity)),
+                                      ("speed_kmh", float(s.travel.speed_kmh)), ("matrix", s.travel.matrix)])
+    lines += _toml_table("[solver]", [("time_limit_s", float(s.solver.time_limit_s)),
+                                      ("stable_minutes", s.solver.stable_minutes),
+                                      ("work_limit", s.solver.work_limit)])
+    return "\n".join(lines)

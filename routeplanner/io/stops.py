@@ -1,0 +1,722 @@
+"""Read (and write) the stops table: one row per bookmobile stop, CSV or Excel.
+
+This is the importer of the input contract (``/work/shared/contracts/inputs.md``,
+"Stops table").  Coordinators export these files from spreadsheet programs set
+to Lithuanian or Latvian locales, so the reader accepts every spelling they
+produce and turns them all into the same ``tuple[Stop, ...]``:
+
+* UTF-8 with or without BOM, Windows-1257 (UTF-16 too, for Excel's
+  "Unicode text"); ``,``, ``;`` or tab delimiter; decimal comma or point;
+* ``.xlsx`` workbooks (the first sheet), typed cells included;
+* English, Lithuanian and Latvian headers and values, with or without
+  diacritics, in any case, with stray spaces;
+* blank rows and empty or unnamed trailing columns are ignored.
+
+A file is accepted whole or refused whole: every problem of every row is
+collected first and raised as one :class:`~routeplanner.errors.InputError`,
+each :class:`~routeplanner.errors.Problem` naming the file, the row number as
+the spreadsheet shows it (header = row 1), the column as written in the file,
+the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Callable, Iterable
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.model import (
+    ONCE_PER_CYCLE,
+    WEEKDAYS,
+    Frequency,
+    Stop,
+    default_service_min,
+    hhmm,
+    parse_hhmm,
+)
+from routeplanner.travel import DEPOT_ID
+
+#: ``geocoder(address) -> (lat, lon)``, or None when the address is not found.
+Geocoder = Callable[[str], "tuple[float, float] | None"]
+
+#: Canonical column names, in the order :func:`write_stops_csv` writes them.
+STOP_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "lat",
+    "lon",
+    "address",
+    "loans_per_visit",
+    "frequency",
+    "service_minutes",
+    "window_start",
+    "window_end",
+    "days",
+    "priority",
+)
+
+# Header aliases from the contract table, already folded (see _fold): the
+# Lithuanian and Latvian names, plus a few obvious English synonyms.
+_LT_HEADERS = {
+    "pavadinimas": "name",
+    "platuma": "lat",
+    "ilguma": "lon",
+    "adresas": "address",
+    "skolinimai": "loans_per_visit",
+    "daznumas": "frequency",
+    "trukme": "service_minutes",
+    "nuo": "window_start",
+    "iki": "window_end",
+    "dienos": "days",
+    "prioritetas": "priority",
+}
+_LV_HEADERS = {
+    "nosaukums": "name",
+    "platums": "lat",
+    "garums": "lon",
+    "adrese": "address",
+    "izsniegumi": "loans_per_visit",
+    "biezums": "frequency",
+    "ilgums": "service_minutes",
+    "no": "window_start",
+    "lidz": "window_end",
+    "dienas": "days",
+    "prioritate": "priority",
+}
+_EN_HEADERS = {c: c for c in STOP_COLUMNS} | {"latitude": "lat", "longitude": "lon"}
+_HEADERS: dict[str, tuple[str, str]] = (
+    {k: (v, "en") for k, v in _EN_HEADERS.items()}
+    | {k: (v, "lt") for k, v in _LT_HEADERS.items()}
+    | {k: (v, "lv") for k, v in _LV_HEADERS.items()}
+)
+
+
+def _header_key(title: str) -> str | None:
+    """The canonical column a header means (``" Loans per visit"`` -> ``"loans_per_visit"``), or None."""
+    folded = _fold(title)
+    for key in (folded, folded.replace(" ", "_").replace("-", "_")):
+        if key in _HEADERS:
+            return key
+    return None
+
+
+def _alias_hint(column: str) -> str:
+    lt = next(k for k, v in _LT_HEADERS.items() if v == column)
+    lv = next(k for k, v in _LV_HEADERS.items() if v == column)
+    hint = f"a column named {column!r} (Lithuanian {lt!r}, Latvian {lv!r})"
+    if column in ("lat", "lon"):
+        hint += ", or an 'address' column to geocode"
+    return hint
+
+
+# --- small text helpers, shared with the scenario reader ---------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case, diacritics dropped, inner whitespace collapsed: ``" Dažnumas "`` -> ``"daznumas"``."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.split())
+
+
+def slugify(name: str) -> str:
+    """The default stop id: ``"Kriaunų mokykla"`` -> ``"kriaunu-mokykla"``."""
+    return re.sub(r"[^a-z0-9]+", "-", _fold(name)).strip("-")
+
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def parse_number(text: str) -> float:
+    """``"55,9644"`` or ``"55.9644"`` -> ``55.9644``.  Raises ValueError otherwise."""
+    s = text.strip()
+    if not _NUMBER.fullmatch(s):
+        raise ValueError(f"not a number: {text!r}")
+    return float(s.replace(",", "."))
+
+
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(:00)?")
+
+
+def parse_time(text: str) -> int:
+    """``"9:05"``, ``"09:05"``, ``"09.05"`` or ``"09:05:00"`` -> ``545`` minutes after midnight."""
+    m = _TIME.fullmatch(text.strip())
+    if not m:
+        raise ValueError(f"not a time HH:MM: {text!r}")
+    return parse_hhmm(f"{m.group(1)}:{m.group(2)}")
+
+
+# Weekday spellings, folded.  Lithuanian and Latvian agree on "pr" and "tr".
+_DAY_WORDS: dict[str, int] = {
+    # English
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+    # Lithuanian (Pr An Tr Kt Pn Št S)
+    "pr": 0, "pirmadienis": 0, "an": 1, "antradienis": 1, "treciadienis": 2, "tr": 2,
+    "kt": 3, "ketvirtadienis": 3, "pn": 4, "penktadienis": 4, "st": 5, "sestadienis": 5,
+    "sk": 6, "sekmadienis": 6,
+    # Latvian (P O T C Pk S Sv)
+    "pirmdiena": 0, "ot": 1, "otrdiena": 1, "tresdiena": 2, "ce": 3, "ceturtdiena": 3,
+    "pk": 4, "piektdiena": 4, "se": 5, "sestdiena": 5, "sv": 6, "svetdiena": 6,
+}
+# Single letters depend on the language: "S" is Sunday in Lithuanian
+# (sekmadienis) but Saturday in Latvian (sestdiena), and "Š" only loses its
+# háček when folded, so these are matched before folding and only when the
+# file's headers tell which language it is in.
+_DAY_LETTERS: dict[str, dict[str, int]] = {
+    "lt": {"š": 5, "s": 6},
+    "lv": {"p": 0, "o": 1, "t": 2, "c": 3, "s": 5},
+}
+_DAYS_EXPECTED = (
+    "weekdays such as Tue;Thu (English Mon..Sun, Lithuanian Pr An Tr Kt Pn Št S, "
+    "Latvian P O T C Pk S Sv, or full names) separated by ; , or spaces"
+)
+
+
+def parse_weekday(token: str, language: str | None = None) -> str:
+    """One weekday in any supported spelling -> ``"Mon"``..``"Sun"``.  Raises ValueError."""
+    raw = token.strip().lower().rstrip(".")
+    letters = _DAY_LETTERS.get(language or "", {})
+    if raw in letters:
+        return WEEKDAYS[letters[raw]]
+    if raw == "š":  # unambiguous whatever the headers say
+        return WEEKDAYS[5]
+    folded = _fold(raw)
+    if folded in _DAY_WORDS:
+        return WEEKDAYS[_DAY_WORDS[folded]]
+    raise ValueError(f"not a weekday: {token!r}")
+
+
+def parse_days(text: str, language: str | None = None) -> tuple[str, ...]:
+    """``"Tue; Thu"`` -> ``("Tue", "Thu")``, in week order, duplicates dropped."""
+    tokens = [t for t in re.split(r"[;,\s]+", text.strip()) if t]
+    found = {parse_weekday(t, language) for t in tokens}
+    return tuple(d for d in WEEKDAYS if d in found)
+
+
+# Frequency words, folded.  "monthly" is taken as 4-weekly: timetables repeat
+# in whole weeks.
+_FREQ_WORDS: dict[str, int] = {
+    "weekly": 1, "every week": 1, "once a week": 1,
+    "fortnightly": 2, "biweekly": 2, "bi-weekly": 2, "every other week": 2,
+    "every two weeks": 2, "two-weekly": 2,
+    "4-weekly": 4, "four-weekly": 4, "every four weeks": 4, "monthly": 4,
+    # Lithuanian
+    "kas savaite": 1, "karta per savaite": 1, "kas dvi savaites": 2,
+    "kas keturias savaites": 4, "kas menesi": 4, "karta per menesi": 4,
+    # Latvian
+    "katru nedelu": 1, "reizi nedela": 1, "ik nedelu": 1, "reizi divas nedelas": 2,
+    "reizi cetras nedelas": 4, "reizi menesi": 4,
+}
+_FREQ_PERIOD = re.compile(
+    r"every (\d+) weeks?|(\d+)[- ]?weekly|kas (\d+) savaites?|reizi (\d+) nedelas"
+)
+_FREQ_EXPECTED = (
+    "weekly, fortnightly, 4-weekly (or kas savaitę / kas dvi savaites / kas keturias "
+    "savaites, katru nedēļu / reizi divās nedēļās / reizi četrās nedēļās), "
+    "or a whole number of visits per cycle, 1 or more"
+)
+
+
+def parse_frequency(text: str) -> Frequency:
+    """A frequency cell -> :class:`Frequency`; empty means once per cycle.  Raises ValueError."""
+    folded = _fold(text).rstrip(".")
+    if not folded:
+        return ONCE_PER_CYCLE
+    if folded.isdigit():
+        if int(folded) < 1:
+            raise ValueError("no visits")
+        return Frequency(visits=int(folded))
+    if folded in _FREQ_WORDS:
+        return Frequency(period_weeks=_FREQ_WORDS[folded])
+    m = _FREQ_PERIOD.fullmatch(folded)
+    if m:
+        weeks = int(next(g for g in m.groups() if g))
+        if weeks >= 1:
+            return Frequency(period_weeks=weeks)
+    raise ValueError(f"not a frequency: {text!r}")
+
+
+def frequency_text(freq: Frequency) -> str:
+    """The canonical spelling :func:`parse_frequency` reads back to ``freq``."""
+    if freq.period_weeks is not None:
+        return freq.label()  # weekly / fortnightly / 4-weekly / every N weeks
+    return str(freq.visits or 1)
+
+
+_MUST_WORDS = {"must", "butina", "privaloma", "obligati"}
+
+
+# --- from bytes to a grid of text cells ---------------------------------------
+
+
+class _FileRefused(Exception):
+    """The file as a whole is not a table we can read; carries the reason."""
+
+    def __init__(self, value: str, expected: str):
+        super().__init__(expected)
+        self.value = value
+        self.expected = expected
+
+
+@dataclass
+class _Grid:
+    """Cell texts of a sheet; ``rows[i]`` is spreadsheet row ``i + 1``.
+
+    ``widths[i]`` is how many fields CSV row ``i`` really had (None for xlsx),
+    to spot rows longer than the header: the trace of an unquoted decimal
+    comma in a comma-separated file.
+    """
+
+    rows: list[list[str]]
+    widths: list[int | None] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Windows-1257 (Baltic) is what Excel writes for "CSV" on LT/LV systems.
+        return data.decode("cp1257")
+    except UnicodeDecodeError:
+        raise _FileRefused("", "a text file in UTF-8 or Windows-1257 encoding") from None
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            count += 1
+    return count
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter of the header line: the most frequent of ``;`` ``,`` tab.
+
+    Only the header is looked at because data rows of a ``;`` file may hold
+    decimal commas (``55,9644``).
+    """
+    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    counts = {d: _count_outside_quotes(header, d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_grid(data: bytes) -> _Grid:
+    import pandas as pd
+
+    text = _decode(data)
+    if not text.strip():
+        raise _FileRefused("", "a table with a header row and one row per stop (the file is empty)")
+    sep = _sniff_delimiter(text)
+    try:
+        # pandas needs the widest row up front (names=...) so that ragged rows
+        # neither fail nor lose cells; the csv module measures it exactly.
+        width = max(len(r) for r in csv.reader(io.StringIO(text), delimiter=sep))
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            names=range(max(width, 1)),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,  # keep row numbers as the spreadsheet shows them
+            engine="python",  # marks missing trailing fields NaN, unlike empty ones
+            quotechar='"',
+        )
+    except (csv.Error, ValueError, pd.errors.ParserError) as exc:
+        raise _FileRefused(str(exc), "a CSV table with a header row") from None
+    rows, widths = [], []
+    for values in frame.itertuples(index=False):
+        cells = ["" if isinstance(v, float) else str(v) for v in values]  # NaN: no field
+        widths.append(sum(1 for v in values if not isinstance(v, float)))
+        rows.append([c.strip() for c in cells])
+    return _Grid(rows, widths)
+
+
+def _cell_text(value: object) -> str:
+    """A typed xlsx cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))  # Excel stores 120 as 120.0
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.date() in (date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)):
+            return f"{value.hour:02d}:{value.minute:02d}"  # a bare time of day
+        return value.isoformat(sep=" ")
+    if isinstance(value, time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, timedelta):
+        minutes = int(round(value.total_seconds() / 60))
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return str(value).strip()
+
+
+def _xlsx_grid(data: bytes) -> _Grid:
+    import openpyxl
+
+    try:
+        # data_only: formulas count by the value Excel last computed.
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        sheet = book.worksheets[0]
+        rows = [
+            [_cell_text(v) for v in values]
+            for values in sheet.iter_rows(min_row=1, values_only=True)  # from row 1: keep numbering
+        ]
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise _FileRefused(
+            f"{type(exc).__name__}: {exc}", "an Excel workbook (.xlsx) whose first sheet is the stops table"
+        ) from None
+    return _Grid(rows, [None] * len(rows))
+
+
+def _grid(data: bytes, filename: str) -> _Grid:
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt", ".tsv") and data[:4] == b"PK\x03\x04"):
+        return _xlsx_grid(data)
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise _FileRefused(suffix, "a CSV file or an Excel .xlsx workbook (save the sheet in one of those)")
+    return _csv_grid(data)
+
+
+# --- from a grid to stops ------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    """Where each canonical column is: index and the header as written."""
+
+    index: dict[str, int]
+    header: dict[str, str]
+    header_row: int  # 1-based
+    width: int  # fields in the header row, trailing empty ones included
+    language: str | None  # "lt" / "lv" when the headers say so, for day letters
+
+    def title(self, column: str) -> str:
+        return self.header.get(column, column)
+
+
+def _find_header(grid: _Grid) -> int:
+    """Index of the header row: the first row naming at least two known columns.
+
+    Falls back to the first non-blank row, so a sheet with a title line above
+    the table still reads, and a sheet without known headers still gets its
+    missing columns reported against the right row.
+    """
+    first_nonblank = None
+    for i, row in enumerate(grid.rows[:20]):
+        if not any(row):
+            continue
+        if first_nonblank is None:
+            first_nonblank = i
+        known = {_HEADERS[k][0] for k in map(_header_key, row) if k}
+        if len(known) >= 2:
+            return i
+    if first_nonblank is None:
+        raise _FileRefused("", "a table with a header row and one row per stop (the file has no rows)")
+    if not any(_header_key(c) for c in grid.rows[first_nonblank]):
+        # Nothing we know: not a stops table at all (or a wrong delimiter).
+        # One problem says more than a missing-column problem per column.
+        raise _FileRefused(
+            ", ".join(c for c in grid.rows[first_nonblank] if c),
+            "a stops table whose first row names the columns: name, lat, lon, loans_per_visit, ...",
+        )
+    return first_nonblank
+
+
+def _columns(grid: _Grid, file: str, problems: list[Problem]) -> _Columns:
+    h = _find_header(grid)
+    header = grid.rows[h]
+    index: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    votes = {"lt": 0, "lv": 0}
+    day_language = None
+    for i, title in enumerate(header):
+        key = _header_key(title)
+        if key is None:
+            continue  # unknown or empty header: an extra column, ignored
+        canonical, language = _HEADERS[key]
+        if canonical in index:
+            problems.append(
+                Problem(file, h + 1, title, title, f"one column for {canonical!r}; {titles[canonical]!r} is already it")
+            )
+            continue
+        index[canonical], titles[canonical] = i, title
+        if language in votes:
+            votes[language] += 1
+        if canonical == "days":
+            day_language = language
+    if day_language not in votes:  # English or no days header: go by the other headers
+        day_language = max(votes, key=lambda k: votes[k]) if votes["lt"] != votes["lv"] else None
+    required = ["name", "loans_per_visit"]
+    if "address" not in index:
+        required += ["lat", "lon"]
+    for column in required:
+        if column not in index:
+            problems.append(Problem(file, h + 1, column, "", _alias_hint(column)))
+    width = grid.widths[h] if grid.widths and grid.widths[h] is not None else len(header)
+    return _Columns(index, titles, h + 1, width, day_language)
+
+
+class _RowReader:
+    """Validates data rows one by one, collecting problems instead of raising."""
+
+    def __init__(self, file: str, cols: _Columns, geocoder: Geocoder | None):
+        self.file = file
+        self.cols = cols
+        self.geocoder = geocoder
+        self.geocoded: dict[str, tuple[float, float] | str] = {}  # address -> result or error text
+        self.problems: list[Problem] = []
+        self.first_row_of_id: dict[str, int] = {}
+
+    def bad(self, row: int, column: str, value: str, expected: str) -> None:
+        self.problems.append(Problem(self.file, row, self.cols.title(column), value, expected))
+
+    def cell(self, cells: list[str], column: str) -> str:
+        i = self.cols.index.get(column)
+        return cells[i] if i is not None and i < len(cells) else ""
+
+    def number(self, row: int, cells: list[str], column: str, expected: str,
+               ok: Callable[[float], bool]) -> float | None:
+        text = self.cell(cells, column)
+        try:
+            value = parse_number(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not ok(value):
+            self.bad(row, column, text, expected)
+            return None
+        return value
+
+    def coordinates(self, row: int, cells: list[str]) -> tuple[float, float] | None:
+        lat_text, lon_text = self.cell(cells, "lat"), self.cell(cells, "lon")
+        address = self.cell(cells, "address")
+        if lat_text or lon_text or not address:
+            # Coordinates given (even half of them) are checked, never replaced.
+            if not lat_text and not lon_text:
+                column = "lat" if "lat" in self.cols.index else "address"
+                self.bad(row, column, "", "coordinates, or an address that can be geocoded")
+                return None
+            lat = self.number(row, cells, "lat", "a latitude in degrees, -90 to 90", lambda v: -90 <= v <= 90)
+            lon = self.number(row, cells, "lon", "a longitude in degrees, -180 to 180", lambda v: -180 <= v <= 180)
+            return (lat, lon) if lat is not None and lon is not None else None
+        found = self.geocode(address)
+        if isinstance(found, str):
+            self.bad(row, "address", address, found)
+            return None
+        return found
+
+    def geocode(self, address: str) -> tuple[float, float] | str:
+        """Coordinates of ``address``, or the expected-text of the problem."""
+        if address in self.geocoded:  # one request per distinct address
+            return self.geocoded[address]
+        expected = "coordinates, or an address that can be geocoded"
+        result: tuple[float, float] | str
+        if self.geocoder is None:
+            result = expected + " (no geocoder is configured: fill in lat and lon)"
+        else:
+            try:
+                found = self.geocoder(address)
+            except Exception as exc:  # a network service: any failure is this address's problem
+                found, expected = None, f"{expected} (the geocoder failed: {exc})"
+            if found is None:
+                result = expected
+            else:
+                lat, lon = float(found[0]), float(found[1])
+                ok = math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+                result = (lat, lon) if ok else expected + f" (the geocoder answered {lat}, {lon})"
+        self.geocoded[address] = result
+        return result
+
+    def stop(self, row: int, cells: list[str]) -> Stop | None:
+        before = len(self.problems)
+        c = self.cols.index
+        name = self.cell(cells, "name")
+        if "name" in c and not name:
+            self.bad(row, "name", "", "a stop name")
+        coords = self.coordinates(row, cells) if ("lat" in c and "lon" in c) or "address" in c else None
+
+        loans = None
+        if "loans_per_visit" in c:
+            loans = self.number(row, cells, "loans_per_visit", "a number of loans per visit, 0 or more",
+                                lambda v: v >= 0)
+
+        freq_text = self.cell(cells, "frequency")
+        try:
+            freq = parse_frequency(freq_text)
+        except ValueError:
+            freq = None
+            self.bad(row, "frequency", freq_text, _FREQ_EXPECTED)
+
+        service_text = self.cell(cells, "service_minutes")
+        service: int | None = None
+        if service_text:
+            value = self.number(row, cells, "service_minutes", "whole minutes, more than 0",
+                                lambda v: v > 0 and v.is_integer())
+            service = int(value) if value is not None else None
+        elif loans is not None:
+            service = default_service_min(loans)
+
+        window: list[int | None] = []
+        for column in ("window_start", "window_end"):
+            text = self.cell(cells, column)
+            try:
+                window.append(parse_time(text) if text else None)
+            except ValueError:
+                window.append(None)
+                self.bad(row, column, text, "a time of day HH:MM, such as 09:00")
+        start, end = window
+        if start is not None and end is not None:
+            end_text = self.cell(cells, "window_end")
+            if end <= start:
+                self.bad(row, "window_end", end_text, f"a time after {self.cols.title('window_start')} {hhmm(start)}")
+            elif service is not None and end - start < service:
+                self.bad(row, "window_end", end_text,
+                         f"a time at least {service} minutes (the visit's length) after {hhmm(start)}")
+
+        days_text = self.cell(cells, "days")
+        days: tuple[str, ...] = ()
+        try:
+            days = parse_days(days_text, self.cols.language)
+        except ValueError:
+            self.bad(row, "days", days_text, _DAYS_EXPECTED)
+
+        priority = self.cell(cells, "priority")
+        must = _fold(priority) in _MUST_WORDS
+        if priority and not must:
+            self.bad(row, "priority", priority, "'must' (Lithuanian 'būtina', Latvian 'obligāti') or empty")
+
+        stop_id = self.cell(cells, "id") or slugify(name) or f"row-{row}"
+        id_column = "id" if self.cell(cells, "id") or "name" not in c else "name"
+        if stop_id == DEPOT_ID:  # the travel matrix's name for the depot
+            self.bad(row, id_column, stop_id, f"an id other than {DEPOT_ID!r}, which means the depot")
+        elif stop_id in self.first_row_of_id:
+            first = self.first_row_of_id[stop_id]
+            self.bad(row, id_column, stop_id, f"a unique id; row {first} already has id {stop_id!r}")
+        else:
+            self.first_row_of_id[stop_id] = row
+
+        if len(self.problems) > before or coords is None or loans is None:
+            return None
+        return Stop(
+            id=stop_id,
+            name=name,
+            lat=coords[0],
+            lon=coords[1],
+            loans_per_visit=loans,
+            frequency=freq or ONCE_PER_CYCLE,
+            service_min=service or default_service_min(loans),
+            window_start_min=start,
+            window_end_min=end,
+            days=days,
+            must=must,
+            address=self.cell(cells, "address"),
+        )
+
+
+def _stops_from_grid(grid: _Grid, file: str, geocoder: Geocoder | None) -> tuple[Stop, ...]:
+    problems: list[Problem] = []
+    cols = _columns(grid, file, problems)  # may raise _FileRefused
+    reader = _RowReader(file, cols, geocoder)
+    stops: list[Stop] = []
+    data_rows = 0
+    for i in range(cols.header_row, len(grid.rows)):
+        cells, row = grid.rows[i], i + 1
+        if not any(cells):
+            continue  # blank rows (trailing ones included) are not stops
+        data_rows += 1
+        width = grid.widths[i] if grid.widths else None
+        extra = [c for c in cells[cols.width:] if c]
+        if width is not None and width > cols.width and extra:
+            reader.problems.append(Problem(
+                file, row, "", ", ".join(extra),
+                f"at most {cols.width} values, like the header row "
+                "(quote decimal commas in a comma-separated file, or use ';' between values)",
+            ))
+        stop = reader.stop(row, cells)
+        if stop is not None:
+            stops.append(stop)
+    problems += reader.problems
+    if not problems and data_rows == 0:
+        problems.append(Problem(file, None, "", "", "at least one stop below the header row"))
+    if problems:
+        raise InputError(problems)
+    return tuple(stops)
+
+
+# --- public ------------------------------------------------------------------
+
+
+def read_stops_bytes(data: bytes, filename: str, *, geocoder: Geocoder | None = None) -> tuple[Stop, ...]:
+    """Stops from the bytes of an uploaded CSV or .xlsx file named ``filename``.
+
+    The suffix of ``filename`` picks the format; problems name ``filename``.
+    Raises :class:`InputError` listing every problem of the file.
+    """
+    try:
+        return _stops_from_grid(_grid(data, filename), filename, geocoder)
+    except _FileRefused as refused:
+        raise InputError([Problem(filename, None, "", refused.value, refused.expected)]) from None
+
+
+def read_stops(path: str | Path, *, geocoder: Geocoder | None = None) -> tuple[Stop, ...]:
+    """Stops from a CSV or .xlsx file; problems name ``path`` as given."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, "", str(path), f"a readable file ({exc.strerror})")]) from None
+    return read_stops_bytes(data, str(path), geocoder=geocoder)
+
+
+def _number_text(value: float) -> str:
+    # repr() round-trips a float exactly; whole numbers are written without ".0".
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def stop_record(stop: Stop) -> dict[str, str]:
+    """One stop as the canonical text cells of a stops table row."""
+    return {
+        "id": stop.id,
+        "name": stop.name,
+        "lat": _number_text(stop.lat),
+        "lon": _number_text(stop.lon),
+        "address": stop.address,
+        "loans_per_visit": _number_text(stop.loans_per_visit),
+        "frequency": frequency_text(stop.frequency),
+        # 0 is the model's "not set"; empty lets the reader derive it from loans.
+        "service_minutes": str(stop.service_min) if stop.service_min > 0 else "",
+        "window_start": hhmm(stop.window_start_min) if stop.window_start_min is not None else "",
+        "window_end": hhmm(stop.window_end_min) if stop.window_end_min is not None else "",
+        "days": ";".join(stop.days),
+        "priority": "must" if stop.must else "",
+    }
+
+
+def write_stops_csv(stops: Iterable[Stop], path: str | Path) -> None:
+    """Write ``stops`` as a UTF-8 CSV with canonical English headers.
+
+    :func:`read_stops` reads it back to equal stops.
+    """
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=STOP_COLUMNS)
+        writer.writeheader()
+        for stop in stops:
+            writer.writerow(stop_record(stop))

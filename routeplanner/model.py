@@ -1,0 +1,252 @@
+"""The pure domain model of routeplanner: what a scenario and a plan are.
+
+Plain dataclasses with no third-party imports, so every other layer
+(importers, travel providers, the solver, the checker, the web app) speaks the
+same language.  Units are in the names: ``service_min`` is minutes,
+``distance_m`` metres, ``arrival_min`` minutes after midnight.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: Default visit length when the stops table leaves ``service_minutes`` empty:
+#: ten minutes to park and open the door, half a minute per expected loan,
+#: rounded up to the next five minutes.  See :func:`default_service_min`.
+SERVICE_BASE_MIN = 10
+SERVICE_PER_LOAN_MIN = 0.5
+SERVICE_ROUND_MIN = 5
+
+
+def default_service_min(loans_per_visit: float) -> int:
+    """Minutes the door is open at a stop expecting ``loans_per_visit`` loans."""
+    raw = SERVICE_BASE_MIN + SERVICE_PER_LOAN_MIN * max(0.0, loans_per_visit)
+    return int(math.ceil(raw / SERVICE_ROUND_MIN) * SERVICE_ROUND_MIN)
+
+
+def hhmm(minutes: float) -> str:
+    """``605`` -> ``"10:05"`` (minutes after midnight, rounded to the minute)."""
+    m = int(round(minutes))
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def parse_hhmm(text: str) -> int:
+    """``"10:05"`` -> ``605``.  Raises ValueError for anything else."""
+    hours, sep, mins = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not mins.isdigit() or len(mins) != 2:
+        raise ValueError(f"not a time HH:MM: {text!r}")
+    h, m = int(hours), int(mins)
+    if h > 23 or m > 59:
+        raise ValueError(f"not a time HH:MM: {text!r}")
+    return h * 60 + m
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often a stop is visited in one timetable cycle.
+
+    ``period_weeks`` set: one visit every ``period_weeks`` weeks, always on the
+    same weekday (weekly = 1, fortnightly = 2, 4-weekly = 4).
+    Otherwise ``visits`` visits spread evenly over the cycle's working days.
+    """
+
+    period_weeks: int | None = None
+    visits: int | None = None
+
+    def visits_per_cycle(self, cycle_weeks: int) -> int:
+        if self.period_weeks is not None:
+            return max(1, cycle_weeks // self.period_weeks)
+        return self.visits or 1
+
+    def fits(self, cycle_weeks: int) -> bool:
+        """A periodic frequency needs a cycle that is a whole number of periods."""
+        if self.period_weeks is None:
+            return True
+        return cycle_weeks % self.period_weeks == 0
+
+    def label(self) -> str:
+        names = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
+        if self.period_weeks is not None:
+            return names.get(self.period_weeks, f"every {self.period_weeks} weeks")
+        return f"{self.visits or 1} per cycle"
+
+
+ONCE_PER_CYCLE = Frequency(visits=1)
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A place the bookmobile halts at: a village square, a school, a care home."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    loans_per_visit: float
+    frequency: Frequency = ONCE_PER_CYCLE
+    service_min: int = 0
+    window_start_min: int | None = None
+    window_end_min: int | None = None
+    days: tuple[str, ...] = ()  # empty: any working day of the cycle
+    must: bool = False
+    address: str = ""
+
+    @property
+    def place(self) -> Place:
+        return Place(self.name, self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    name: str
+    capacity_books: int
+    shift_start_min: int = 8 * 60
+    shift_end_min: int = 17 * 60
+    break_minutes: int = 45
+    break_after_minutes: int = 270
+
+
+@dataclass(frozen=True)
+class Cycle:
+    weeks: int = 1
+    days: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
+    start_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Travel:
+    method: str = "haversine"
+    circuity: float = 1.35
+    speed_kmh: float = 45.0
+    matrix: str | None = None  # path of the user-supplied matrix (method "matrix")
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_s: float = 30.0
+    stable_minutes: int = 15
+    #: None: stop at the time limit.  A number: stop after that many improving
+    #: solutions, so the same input gives the same plan on any machine.
+    work_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    depot: Place
+    vehicles: tuple[Vehicle, ...]
+    stops: tuple[Stop, ...]
+    cycle: Cycle = Cycle()
+    travel: Travel = Travel()
+    solver: SolverSettings = SolverSettings()
+    source: str = ""  # where it was read from, for messages
+
+    def stop(self, stop_id: str) -> Stop:
+        for s in self.stops:
+            if s.id == stop_id:
+                return s
+        raise KeyError(stop_id)
+
+    @property
+    def route_days(self) -> list[tuple[int, str, int]]:
+        """Every (week 1.., weekday, vehicle index) of the cycle, in calendar order."""
+        return [
+            (w, d, v)
+            for w in range(1, self.cycle.weeks + 1)
+            for d in self.cycle.days
+            for v in range(len(self.vehicles))
+        ]
+
+
+# --- plans -----------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    stop_id: str
+    name: str
+    lat: float
+    lon: float
+    arrival_min: int  # the published opening time
+    departure_min: int
+    loans: float
+    leg_distance_m: float = 0.0  # from the previous place
+    leg_drive_min: float = 0.0
+
+
+@dataclass
+class Break:
+    start_min: int
+    minutes: int
+
+
+@dataclass
+class Route:
+    """One vehicle's working day: depot, visits in order, depot."""
+
+    vehicle: str
+    week: int
+    day: str
+    depot: Place
+    start_min: int
+    end_min: int
+    visits: list[Visit] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
+    distance_m: float = 0.0
+    drive_min: float = 0.0
+    date: date | None = None
+
+
+@dataclass
+class Unserved:
+    stop_id: str
+    name: str
+    missing_visits: int
+    reason: str
+    suggestion: str = ""  # a single change that would make it servable, when one is known
+
+
+@dataclass
+class Totals:
+    distance_km: float
+    drive_minutes: float
+    service_minutes: float
+    visits: int
+    stops_served: int
+    stops_total: int
+    loans_served: float
+    loans_total: float
+
+
+@dataclass
+class SolveInfo:
+    """How a plan was made, so it can be reproduced and compared."""
+
+    solver: str = ""
+    time_limit_s: float = 0.0
+    work_limit: int | None = None
+    run_time_s: float = 0.0
+    stopped_by: str = ""
+    objective: int | None = None
+
+
+@dataclass
+class Plan:
+    scenario: str
+    cycle: Cycle
+    travel: Travel
+    routes: list[Route]
+    unserved: list[Unserved]
+    totals: Totals
+    info: SolveInfo = field(default_factory=SolveInfo)

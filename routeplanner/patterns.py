@@ -1,0 +1,90 @@
+"""Visit patterns: on which (week, weekday) slots of the cycle a stop can be visited.
+
+A stop's frequency and allowed weekdays give a short list of candidate
+patterns.  Weekly, fortnightly and 4-weekly stops keep one weekday and come
+back every ``period`` weeks; a stop with N visits per cycle gets N slots
+spread evenly over the cycle's working days.  The solver picks one pattern per
+stop and then routes every day; choosing a pattern first is what keeps
+"every second Tuesday" true (see notes on the periodic model).
+
+Slots are ``(week, day)`` with 0-based ``week`` and ``day`` an index into
+``cycle.days``.
+"""
+
+from __future__ import annotations
+
+from routeplanner.model import Cycle, Stop
+
+Slot = tuple[int, int]
+Pattern = tuple[Slot, ...]
+
+
+def allowed_day_indices(stop: Stop, cycle: Cycle) -> list[int]:
+    """Indices into ``cycle.days`` the stop may be visited on."""
+    if not stop.days:
+        return list(range(len(cycle.days)))
+    return [i for i, d in enumerate(cycle.days) if d in stop.days]
+
+
+def _even_offsets(n: int, total: int) -> list[int]:
+    # floor(k * total / n + 1/2) in integers: gaps are floor or ceil of total/n
+    return [(2 * k * total + n) // (2 * n) for k in range(n)]
+
+
+def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
+    """Every pattern the stop's frequency and weekdays allow, in a fixed order.
+
+    Empty when none exists (no allowed working day, a period that does not
+    divide the cycle, more visits than working days, or no even spread that
+    lands on allowed days only).
+    """
+    days = allowed_day_indices(stop, cycle)
+    weeks, n_days = cycle.weeks, len(cycle.days)
+    freq = stop.frequency
+    if not days:
+        return []
+    if freq.period_weeks is not None:
+        period = freq.period_weeks
+        if weeks % period:
+            return []
+        return [
+            tuple((w0 + k * period, d) for k in range(weeks // period))
+            for w0 in range(period)
+            for d in days
+        ]
+    total = weeks * n_days
+    n = freq.visits_per_cycle(weeks)
+    if n > total:
+        return []
+    allowed = set(days)
+    seen: set[Pattern] = set()
+    out: list[Pattern] = []
+    for t0 in range(total):
+        ts = sorted((t0 + off) % total for off in _even_offsets(n, total))
+        pattern = tuple((t // n_days, t % n_days) for t in ts)
+        if all(d in allowed for _, d in pattern) and pattern not in seen:
+            seen.add(pattern)
+            out.append(pattern)
+    return out
+
+
+def copy_slot_ranges(stop: Stop, cycle: Cycle) -> list[list[Slot]]:
+    """For each visit of the stop, the slots it may take before a pattern is chosen.
+
+    Visit k of a period-p stop may fall in weeks [k*p, (k+1)*p); visit k of an
+    N-visit stop in the k-th N-th of the cycle.  Used to let the solver place
+    the visits freely first and read a pattern off the result.
+    """
+    days = allowed_day_indices(stop, cycle)
+    weeks, n_days = cycle.weeks, len(cycle.days)
+    freq = stop.frequency
+    if freq.period_weeks is not None:
+        p = freq.period_weeks
+        return [[(w, d) for w in range(k * p, (k + 1) * p) for d in days] for k in range(weeks // p)]
+    total = weeks * n_days
+    n = freq.visits_per_cycle(weeks)
+    out = []
+    for k in range(n):
+        lo, hi = k * total // n, (k + 1) * total // n
+        out.append([(t // n_days, t % n_days) for t in range(lo, hi) if t % n_days in days])
+    return out

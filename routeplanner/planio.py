@@ -1,0 +1,738 @@
+"""Plans in and out: the plan JSON contract, the visits CSV and a text timetable.
+
+``plan_to_dict`` / ``plan_from_dict`` are the two halves of
+``shared/contracts/plan.schema.json`` (contract v1).  The reader is strict
+and complete: a malformed document is refused with one :class:`Problem` per
+defect, each naming the JSON path (``routes[3].visits[0].arrival``), so a
+published timetable typed in by hand can be fixed in one pass.
+
+Also here: :func:`compute_totals`, the KPIs of a list of routes, shared by
+the solver and the checker because it is plain arithmetic over the model.
+
+This module must not import the solver: the checker relies on it to read and
+evaluate plans independently of how they were made.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.model import (
+    WEEKDAYS,
+    Break,
+    Cycle,
+    Place,
+    Plan,
+    Route,
+    Scenario,
+    SolveInfo,
+    Totals,
+    Travel,
+    Unserved,
+    Visit,
+    hhmm,
+    parse_hhmm,
+)
+
+#: Decimals kept for kilometres (whole metres) and for minutes, loans.
+KM_DECIMALS = 3
+MIN_DECIMALS = 3
+
+DAY_NAMES = {
+    "Mon": "Monday",
+    "Tue": "Tuesday",
+    "Wed": "Wednesday",
+    "Thu": "Thursday",
+    "Fri": "Friday",
+    "Sat": "Saturday",
+    "Sun": "Sunday",
+}
+
+VISITS_CSV_COLUMNS = (
+    "vehicle",
+    "week",
+    "day",
+    "date",
+    "order",
+    "stop_id",
+    "name",
+    "lat",
+    "lon",
+    "arrival",
+    "departure",
+    "loans",
+    "leg_km",
+    "leg_minutes",
+)
+
+
+# --- totals ------------------------------------------------------------------
+
+
+def compute_totals(routes: Iterable[Route], scenario: Scenario) -> Totals:
+    """The KPIs of ``routes`` measured against everything ``scenario`` asks for.
+
+    Distances and drive times are taken from the routes as they stand; the
+    checker passes routes whose legs it has recomputed itself.
+    """
+    routes = list(routes)
+    weeks = scenario.cycle.weeks
+    counts: dict[str, int] = defaultdict(int)
+    for route in routes:
+        for visit in route.visits:
+            counts[visit.stop_id] += 1
+    visits = [v for r in routes for v in r.visits]
+    return Totals(
+        distance_km=sum(r.distance_m for r in routes) / 1000.0,
+        drive_minutes=float(sum(r.drive_min for r in routes)),
+        service_minutes=float(sum(v.departure_min - v.arrival_min for v in visits)),
+        visits=len(visits),
+        # A stop counts as served only when its whole frequency is met: half
+        # a fortnightly pattern is not a timetable a patron can rely on.
+        stops_served=sum(1 for s in scenario.stops if counts[s.id] >= s.frequency.visits_per_cycle(weeks)),
+        stops_total=len(scenario.stops),
+        loans_served=float(sum(v.loans for v in visits)),
+        loans_total=float(sum(s.loans_per_visit * s.frequency.visits_per_cycle(weeks) for s in scenario.stops)),
+    )
+
+
+# --- plan -> JSON ------------------------------------------------------------
+
+
+def _km(metres: float) -> float:
+    return round(metres / 1000.0, KM_DECIMALS)
+
+
+def _num(value: float) -> float | int:
+    """Round to MIN_DECIMALS; whole numbers are written without ``.0``."""
+    out = round(float(value), MIN_DECIMALS)
+    return int(out) if out.is_integer() else out
+
+
+def _place_dict(place: Place) -> dict[str, Any]:
+    return {"name": place.name, "lat": place.lat, "lon": place.lon}
+
+
+def _visit_dict(visit: Visit, route: Route) -> dict[str, Any]:
+    return {
+        "stop_id": visit.stop_id,
+        "name": visit.name,
+        "lat": visit.lat,
+        "lon": visit.lon,
+        "arrival": hhmm(visit.arrival_min),
+        "departure": hhmm(visit.departure_min),
+        "loans": _num(visit.loans),
+        # Extras: the leg that leads here, and the calendar slot, so a visit
+        # row makes sense on its own (maps, spreadsheets).
+        "leg_km": _km(visit.leg_distance_m),
+        "leg_minutes": _num(visit.leg_drive_min),
+        "week": route.week,
+        "day": route.day,
+    }
+
+
+def _route_dict(route: Route) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "vehicle": route.vehicle,
+        "week": route.week,
+        "day": route.day,
+    }
+    if route.date is not None:
+        out["date"] = route.date.isoformat()
+    out.update(
+        {
+            "depot": _place_dict(route.depot),
+            "start": hhmm(route.start_min),
+            "end": hhmm(route.end_min),
+            "distance_km": _km(route.distance_m),
+            "drive_minutes": _num(route.drive_min),
+            "visits": [_visit_dict(v, route) for v in route.visits],
+            "breaks": [{"start": hhmm(b.start_min), "minutes": int(b.minutes)} for b in route.breaks],
+        }
+    )
+    return out
+
+
+def _unserved_dict(u: Unserved) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "stop_id": u.stop_id,
+        "name": u.name,
+        "missing_visits": int(u.missing_visits),
+        "reason": u.reason,
+    }
+    if u.suggestion:
+        out["suggestion"] = u.suggestion
+    return out
+
+
+def _totals_dict(t: Totals) -> dict[str, Any]:
+    return {
+        "distance_km": round(float(t.distance_km), KM_DECIMALS),
+        "drive_minutes": _num(t.drive_minutes),
+        "service_minutes": _num(t.service_minutes),
+        "visits": int(t.visits),
+        "stops_served": int(t.stops_served),
+        "stops_total": int(t.stops_total),
+        "loans_served": _num(t.loans_served),
+        "loans_total": _num(t.loans_total),
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as a JSON-ready dict following ``plan.schema.json`` (v1).
+
+    Times are ``"HH:MM"``, kilometres keep three decimals (whole metres),
+    minutes and loans three decimals.  Extras beyond the contract: per route
+    ``drive_minutes``; per visit ``leg_km``, ``leg_minutes``, ``week``,
+    ``day``; per unserved stop ``suggestion``; the top-level ``solver``.
+    """
+    cycle: dict[str, Any] = {"weeks": plan.cycle.weeks, "days": list(plan.cycle.days)}
+    if plan.cycle.start_date is not None:
+        cycle["start_date"] = plan.cycle.start_date.isoformat()
+    travel: dict[str, Any] = {
+        "method": plan.travel.method,
+        "circuity": plan.travel.circuity,
+        "speed_kmh": plan.travel.speed_kmh,
+    }
+    if plan.travel.matrix:
+        travel["matrix"] = plan.travel.matrix
+    info = plan.info
+    return {
+        "scenario": plan.scenario,
+        "cycle": cycle,
+        "travel": travel,
+        "routes": [_route_dict(r) for r in plan.routes],
+        "unserved": [_unserved_dict(u) for u in plan.unserved],
+        "totals": _totals_dict(plan.totals),
+        "solver": {
+            "solver": info.solver,
+            "time_limit_s": info.time_limit_s,
+            "work_limit": info.work_limit,
+            "run_time_s": info.run_time_s,
+            "stopped_by": info.stopped_by,
+            "objective": info.objective,
+        },
+    }
+
+
+# --- JSON -> plan ------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (``true`` is a bool in Python, not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _Reader:
+    """Walks a plan document and collects every problem instead of stopping.
+
+    Each accessor returns a usable stand-in value after recording a problem,
+    so the walk goes on and the caller raises once at the end.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, value: Any, expected: str) -> None:
+        if value is _MISSING:
+            shown = "(missing)"
+        else:
+            shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        self.problems.append(Problem(self.source, None, path, shown, expected))
+
+    def obj(self, parent: dict, key: str, path: str, required: bool = True) -> dict | None:
+        """The nested object, ``{}`` when optional and absent, None when refused.
+
+        None lets the caller skip the members: one problem for a missing
+        ``totals`` is clearer than eight for its missing keys.
+        """
+        value = parent.get(key, _MISSING)
+        if value is _MISSING and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, value, "an object")
+            return None
+        return value
+
+    def arr(self, parent: dict, key: str, path: str, required: bool = True) -> list:
+        value = parent.get(key, _MISSING)
+        if value is _MISSING and not required:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, value, "an array")
+            return []
+        return value
+
+    def text(self, parent: dict, key: str, path: str, default: str | None = None, min_len: int = 0) -> str:
+        value = parent.get(key, _MISSING)
+        if (value is _MISSING or value is None) and default is not None:
+            return default
+        if not isinstance(value, str) or len(value) < min_len:
+            self.problem(path, value, "a non-empty string" if min_len else "a string")
+            return default or ""
+        return value
+
+    def integer(self, parent: dict, key: str, path: str, minimum: int | None = None) -> int:
+        value = parent.get(key, _MISSING)
+        # JSON has one number type: 2.0 is a valid integer, True is not.
+        ok = _is_number(value) and float(value).is_integer()
+        if not ok or (minimum is not None and value < minimum):
+            self.problem(path, value, "a whole number" + (f" >= {minimum}" if minimum is not None else ""))
+            return minimum if minimum is not None else 0
+        return int(value)
+
+    def number(
+        self,
+        parent: dict,
+        key: str,
+        path: str,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        default: float | None = None,
+        exclusive_min: bool = False,
+    ) -> float:
+        value = parent.get(key, _MISSING)
+        if (value is _MISSING or value is None) and default is not None:
+            return default
+        ok = _is_number(value)
+        if ok and minimum is not None:
+            ok = value > minimum if exclusive_min else value >= minimum
+        if ok and maximum is not None:
+            ok = value <= maximum
+        if not ok:
+            expected = "a number"
+            if minimum is not None:
+                expected += f" {'>' if exclusive_min else '>='} {minimum}"
+            if maximum is not None:
+                expected += f" and <= {maximum}"
+            self.problem(path, value, expected)
+            return minimum if minimum is not None else 0.0
+        return float(value)
+
+    def time(self, parent: dict, key: str, path: str) -> int:
+        value = parent.get(key, _MISSING)
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            return parse_hhmm(value)
+        except ValueError:
+            self.problem(path, value, "a time HH:MM (00:00-23:59)")
+            return 0
+
+    def weekday(self, value: Any, path: str) -> str:
+        if value not in WEEKDAYS:
+            self.problem(path, value, "one of " + ", ".join(WEEKDAYS))
+            return WEEKDAYS[0]
+        return value
+
+    def day(self, parent: dict, key: str, path: str) -> str:
+        return self.weekday(parent.get(key, _MISSING), path)
+
+    def iso_date(self, parent: dict, key: str, path: str) -> date | None:
+        value = parent.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            return None
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problem(path, value, "a date YYYY-MM-DD")
+            return None
+
+
+def _extra_number(d: dict, key: str) -> float:
+    """An optional extra of ours (``leg_km``, ``drive_minutes``...), 0 when absent.
+
+    Lenient on purpose: the contract allows any extra key, so a plan from
+    another tool may use the same name for something else.
+    """
+    v = d.get(key)
+    if _is_number(v) and v >= 0:
+        return float(v)
+    return 0.0
+
+
+def _read_place(r: _Reader, d: dict | None, path: str) -> Place:
+    if d is None:
+        return Place("", 0.0, 0.0)
+    return Place(
+        name=r.text(d, "name", f"{path}.name"),
+        lat=r.number(d, "lat", f"{path}.lat", -90, 90),
+        lon=r.number(d, "lon", f"{path}.lon", -180, 180),
+    )
+
+
+def _read_visit(r: _Reader, d: Any, path: str) -> Visit | None:
+    if not isinstance(d, dict):
+        r.problem(path, d, "an object (a visit)")
+        return None
+    return Visit(
+        stop_id=r.text(d, "stop_id", f"{path}.stop_id"),
+        name=r.text(d, "name", f"{path}.name"),
+        lat=r.number(d, "lat", f"{path}.lat"),
+        lon=r.number(d, "lon", f"{path}.lon"),
+        arrival_min=r.time(d, "arrival", f"{path}.arrival"),
+        departure_min=r.time(d, "departure", f"{path}.departure"),
+        loans=r.number(d, "loans", f"{path}.loans", 0),
+        leg_distance_m=round(_extra_number(d, "leg_km") * 1000.0, 3),
+        leg_drive_min=_extra_number(d, "leg_minutes"),
+    )
+
+
+def _read_route(r: _Reader, d: Any, path: str) -> Route | None:
+    if not isinstance(d, dict):
+        r.problem(path, d, "an object (a route)")
+        return None
+    # Fields are read in the order the contract lists them, so problems come
+    # out in the order a person reading the file meets them.
+    vehicle = r.text(d, "vehicle", f"{path}.vehicle")
+    week = r.integer(d, "week", f"{path}.week", 1)
+    day = r.day(d, "day", f"{path}.day")
+    when = r.iso_date(d, "date", f"{path}.date")
+    depot = _read_place(r, r.obj(d, "depot", f"{path}.depot"), f"{path}.depot")
+    start = r.time(d, "start", f"{path}.start")
+    end = r.time(d, "end", f"{path}.end")
+    # Three decimals of km are whole metres; rounding again removes the
+    # float noise of the multiplication so a round trip is exact.
+    distance_m = round(r.number(d, "distance_km", f"{path}.distance_km", 0) * 1000.0, 3)
+    visits = [_read_visit(r, v, f"{path}.visits[{i}]") for i, v in enumerate(r.arr(d, "visits", f"{path}.visits"))]
+    breaks = []
+    for i, b in enumerate(r.arr(d, "breaks", f"{path}.breaks", required=False)):
+        bpath = f"{path}.breaks[{i}]"
+        if not isinstance(b, dict):
+            r.problem(bpath, b, "an object with start and minutes")
+            continue
+        breaks.append(Break(r.time(b, "start", f"{bpath}.start"), r.integer(b, "minutes", f"{bpath}.minutes", 1)))
+    return Route(
+        vehicle=vehicle,
+        week=week,
+        day=day,
+        depot=depot,
+        start_min=start,
+        end_min=end,
+        visits=[v for v in visits if v is not None],
+        breaks=breaks,
+        distance_m=distance_m,
+        drive_min=_extra_number(d, "drive_minutes"),
+        date=when,
+    )
+
+
+def _read_unserved(r: _Reader, d: Any, path: str) -> Unserved | None:
+    if not isinstance(d, dict):
+        r.problem(path, d, "an object (an unserved stop)")
+        return None
+    return Unserved(
+        stop_id=r.text(d, "stop_id", f"{path}.stop_id"),
+        name=r.text(d, "name", f"{path}.name"),
+        missing_visits=r.integer(d, "missing_visits", f"{path}.missing_visits", 1),
+        reason=r.text(d, "reason", f"{path}.reason", min_len=1),
+        suggestion=r.text(d, "suggestion", f"{path}.suggestion", default=""),
+    )
+
+
+def _read_totals(r: _Reader, d: dict | None) -> Totals:
+    if d is None:
+        return Totals(0.0, 0.0, 0.0, 0, 0, 0, 0.0, 0.0)
+    p = "totals"
+    return Totals(
+        distance_km=r.number(d, "distance_km", f"{p}.distance_km", 0),
+        drive_minutes=r.number(d, "drive_minutes", f"{p}.drive_minutes", 0),
+        service_minutes=r.number(d, "service_minutes", f"{p}.service_minutes", 0),
+        visits=r.integer(d, "visits", f"{p}.visits", 0),
+        stops_served=r.integer(d, "stops_served", f"{p}.stops_served", 0),
+        stops_total=r.integer(d, "stops_total", f"{p}.stops_total", 0),
+        loans_served=r.number(d, "loans_served", f"{p}.loans_served", 0),
+        loans_total=r.number(d, "loans_total", f"{p}.loans_total", 0),
+    )
+
+
+def _read_info(d: Any) -> SolveInfo:
+    """The ``solver`` extra, leniently: another tool may use the key differently."""
+    if not isinstance(d, dict):
+        return SolveInfo()
+
+    def text(key: str) -> str:
+        return d[key] if isinstance(d.get(key), str) else ""
+
+    def whole(key: str) -> int | None:
+        v = d.get(key)
+        return int(v) if _is_number(v) and float(v).is_integer() else None
+
+    return SolveInfo(
+        solver=text("solver"),
+        time_limit_s=_extra_number(d, "time_limit_s"),
+        work_limit=whole("work_limit"),
+        run_time_s=_extra_number(d, "run_time_s"),
+        stopped_by=text("stopped_by"),
+        objective=whole("objective"),
+    )
+
+
+def _read_cycle(r: _Reader, c: dict | None) -> Cycle:
+    if c is None:
+        return Cycle()
+    days_raw = r.arr(c, "days", "cycle.days")
+    if isinstance(c.get("days"), list) and not days_raw:
+        r.problem("cycle.days", days_raw, "at least one weekday")
+    return Cycle(
+        weeks=r.integer(c, "weeks", "cycle.weeks", 1),
+        days=tuple(r.weekday(x, f"cycle.days[{i}]") for i, x in enumerate(days_raw)),
+        start_date=r.iso_date(c, "start_date", "cycle.start_date"),
+    )
+
+
+def _read_travel(r: _Reader, t: dict | None) -> Travel:
+    defaults = Travel()
+    if t is None:
+        return defaults
+    matrix = t.get("matrix")
+    return Travel(
+        method=r.text(t, "method", "travel.method"),
+        circuity=r.number(t, "circuity", "travel.circuity", 1, default=defaults.circuity),
+        speed_kmh=r.number(t, "speed_kmh", "travel.speed_kmh", 0, exclusive_min=True),
+        matrix=matrix if isinstance(matrix, str) and matrix else None,
+    )
+
+
+def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
+    """Read a plan document (contract v1) back into a :class:`Plan`.
+
+    Accepts any plan that follows the contract, not only ours: extra keys are
+    ignored and the extras we write are optional.  Raises :class:`InputError`
+    listing every problem, each with the JSON path as its ``column``.
+    """
+    r = _Reader(source)
+    if not isinstance(d, dict):
+        r.problem("(document)", d, "a JSON object (a plan)")
+        raise InputError(r.problems)
+    name = r.text(d, "scenario", "scenario")
+    cycle = _read_cycle(r, r.obj(d, "cycle", "cycle"))
+    travel = _read_travel(r, r.obj(d, "travel", "travel"))
+    # Items that are not objects are reported and dropped (the plan is
+    # refused anyway); the walk goes on to find the other problems.
+    routes = [_read_route(r, x, f"routes[{i}]") for i, x in enumerate(r.arr(d, "routes", "routes"))]
+    unserved = [_read_unserved(r, x, f"unserved[{i}]") for i, x in enumerate(r.arr(d, "unserved", "unserved"))]
+    totals = _read_totals(r, r.obj(d, "totals", "totals"))
+    plan = Plan(
+        scenario=name,
+        cycle=cycle,
+        travel=travel,
+        routes=[x for x in routes if x is not None],
+        unserved=[x for x in unserved if x is not None],
+        totals=totals,
+        info=_read_info(d.get("solver")),
+    )
+    if r.problems:
+        raise InputError(r.problems)
+    return plan
+
+
+def write_plan_json(plan: Plan, path: str | Path) -> None:
+    """Write the plan JSON (UTF-8, names as they are, indented for diffs)."""
+    text = json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def read_plan_json(path: str | Path) -> Plan:
+    """Read a plan JSON file; unreadable or malformed files raise InputError."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(name, None, "", str(exc), "a readable UTF-8 plan JSON file")]) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InputError([Problem(name, None, where, exc.msg, "valid JSON")]) from exc
+    return plan_from_dict(data, source=name)
+
+
+# --- CSV ---------------------------------------------------------------------
+
+
+def _day_index(plan: Plan, day: str) -> int:
+    days = plan.cycle.days
+    if day in days:
+        return days.index(day)
+    # A day outside the cycle (only in a broken plan) sorts after the cycle's.
+    return len(days) + (WEEKDAYS.index(day) if day in WEEKDAYS else len(WEEKDAYS))
+
+
+def calendar_routes(plan: Plan) -> list[Route]:
+    """The plan's routes in calendar order (week, weekday); vehicles keep plan order."""
+    return sorted(plan.routes, key=lambda r: (r.week, _day_index(plan, r.day)))
+
+
+def write_visits_csv(plan: Plan, path: str | Path) -> None:
+    """One row per visit, in calendar order, for spreadsheets and mail merges.
+
+    Written with a UTF-8 byte-order mark: without it, spreadsheet programs set
+    to a Baltic locale open the file as Windows-1257 and garble ą, ė, ž, ā, ņ.
+    """
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        out = csv.writer(fh)
+        out.writerow(VISITS_CSV_COLUMNS)
+        for route in calendar_routes(plan):
+            when = route.date.isoformat() if route.date else ""
+            for order, v in enumerate(route.visits, start=1):
+                out.writerow(
+                    [
+                        route.vehicle,
+                        route.week,
+                        route.day,
+                        when,
+                        order,
+                        v.stop_id,
+                        v.name,
+                        v.lat,
+                        v.lon,
+                        hhmm(v.arrival_min),
+                        hhmm(v.departure_min),
+                        _num(v.loans),
+                        _km(v.leg_distance_m),
+                        _num(v.leg_drive_min),
+                    ]
+                )
+
+
+# --- text timetable ----------------------------------------------------------
+
+
+def _and_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _duration(minutes: float) -> str:
+    m = int(round(minutes))
+    return f"{m // 60} h {m % 60:02d} min"
+
+
+def _fmt_num(value: float) -> str:
+    """``40.0`` -> ``"40"``, ``12.5`` -> ``"12.5"``, ``1234.0`` -> ``"1,234"``."""
+    return f"{value:,.1f}".removesuffix(".0")
+
+
+def format_totals(totals: Totals) -> list[str]:
+    """The KPIs as short lines, for the timetable and the check report."""
+    share = 100.0 * totals.loans_served / totals.loans_total if totals.loans_total else 100.0
+    return [
+        f"Stops served: {totals.stops_served} of {totals.stops_total}",
+        f"Visits: {totals.visits}",
+        f"Distance: {totals.distance_km:,.1f} km",
+        f"Driving: {_duration(totals.drive_minutes)}",
+        f"Doors open: {_duration(totals.service_minutes)}",
+        f"Loans: {_fmt_num(totals.loans_served)} of {_fmt_num(totals.loans_total)} expected ({share:.1f}%)",
+    ]
+
+
+def route_label(route: Route) -> str:
+    """``"week 1 Tue Bibliobusas"``: how messages name a route."""
+    return f"week {route.week} {route.day} {route.vehicle}"
+
+
+def _route_lines(route: Route) -> list[str]:
+    when = f" {route.date.isoformat()}" if route.date else ""
+    lines = [
+        f"Week {route.week} {route.day}{when} — {route.vehicle} — "
+        f"{hhmm(route.start_min)}-{hhmm(route.end_min)}, {route.distance_m / 1000.0:.1f} km"
+    ]
+    # Visits and breaks interleaved in time order; a break at the moment a
+    # visit ends sorts after it (the second key), as it happens.
+    events: list[tuple[int, int, str]] = []
+    for v in route.visits:
+        events.append(
+            (
+                v.arrival_min,
+                0,
+                f"  {hhmm(v.arrival_min)}-{hhmm(v.departure_min)}  {v.name}  "
+                f"{_fmt_num(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
+            )
+        )
+    for b in route.breaks:
+        span = f"{hhmm(b.start_min)}-{hhmm(b.start_min + b.minutes)}"
+        events.append((b.start_min, 1, f"  {span}  break ({b.minutes} min)"))
+    events.sort(key=lambda e: (e[0], e[1]))
+    lines += [text for _, _, text in events]
+    if not route.visits:
+        lines.append("  (no visits)")
+    return lines
+
+
+def _when_text(plan: Plan, slots: list[tuple[int, str]]) -> str:
+    """``[(1,"Tue"),(3,"Tue")]`` -> ``"Tuesdays of weeks 1 and 3"``."""
+    by_day: dict[str, list[int]] = defaultdict(list)
+    for week, day in slots:
+        by_day[day].append(week)
+    parts = []
+    for day in sorted(by_day, key=lambda d: _day_index(plan, d)):
+        weeks = sorted(by_day[day])
+        name = DAY_NAMES.get(day, day)
+        if len(set(weeks)) == plan.cycle.weeks and len(weeks) == plan.cycle.weeks:
+            parts.append(f"every {name}")
+        elif len(weeks) == 1:
+            parts.append(f"{name} of week {weeks[0]}")
+        else:
+            parts.append(f"{name}s of weeks {_and_list([str(w) for w in weeks])}")
+    return "; ".join(parts)
+
+
+def _by_stop_lines(plan: Plan) -> list[str]:
+    seen: dict[str, list[tuple[Route, Visit]]] = defaultdict(list)
+    for route in calendar_routes(plan):
+        for v in route.visits:
+            seen[v.stop_id].append((route, v))
+    several_vehicles = len({r.vehicle for r in plan.routes}) > 1
+    lines = []
+    for stop_id in sorted(seen, key=lambda s: (seen[s][0][1].name.casefold(), s)):
+        pairs = seen[stop_id]
+        when = _when_text(plan, [(r.week, r.day) for r, _ in pairs])
+        # Distinct opening hours in first-seen order: one when times are stable.
+        times = list(dict.fromkeys(f"{hhmm(v.arrival_min)}-{hhmm(v.departure_min)}" for _, v in pairs))
+        line = f"  {pairs[0][1].name} — {when}, {' / '.join(times)}"
+        if several_vehicles:
+            line += f" ({_and_list(list(dict.fromkeys(r.vehicle for r, _ in pairs)))})"
+        lines.append(line)
+    return lines
+
+
+def format_timetable(plan: Plan) -> str:
+    """A readable timetable for the terminal: days, then stops, then gaps, then KPIs."""
+    c = plan.cycle
+    start = f", from {c.start_date.isoformat()}" if c.start_date else ""
+    lines = [
+        f"{plan.scenario}",
+        f"Cycle: {c.weeks} week(s), {' '.join(c.days)}{start}",
+        "",
+    ]
+    for route in calendar_routes(plan):
+        lines += _route_lines(route)
+        lines.append("")
+    lines.append("Timetable by stop")
+    lines += _by_stop_lines(plan) or ["  (no visits)"]
+    lines.append("")
+    if plan.unserved:
+        lines.append("Not served")
+        for u in plan.unserved:
+            lines.append(f"  {u.name} ({u.stop_id}): {u.missing_visits} visit(s) missing — {u.reason}")
+            if u.suggestion:
+                lines.append(f"    suggestion: {u.suggestion}")
+        lines.append("")
+    lines.append("Totals")
+    lines += [f"  {x}" for x in format_totals(plan.totals)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,542 @@
+"""The timetable solver: a scenario in, a :class:`~routeplanner.model.Plan` out.
+
+This is the only module that imports OR-Tools; its types never leave it.
+
+The cycle's working days (``weeks`` x ``days`` x vehicles) are the routing
+model's vehicles ("route-days").  Tying a stop's visits together inside one
+routing model serves almost nothing (the search moves one visit at a time and
+a half-placed pattern is never accepted), so the solve has two phases:
+
+1. **Patterns.**  Every visit may take any allowed day of its part of the
+   cycle (visit k of a fortnightly stop: week 2k+1 or 2k+2, any allowed
+   weekday).  A short solve places the visits; each stop then takes the
+   candidate pattern (one weekday, every ``period`` weeks) that agrees with
+   most of its placed visits.
+2. **Timetable.**  Each visit is pinned to its pattern's day, and all visits
+   of a stop open within ``stable_minutes`` of one another (a shared anchor
+   time per stop), so the published timetable is one line per stop.
+
+Both phases drop a visit only when its penalty, which grows with the stop's
+loans, is outweighed: the plan serves as much demand as the shifts allow and
+then minimises driving.  A stop left with only part of its visits is taken
+out whole.  Every unserved stop gets a reason from :mod:`routeplanner.diagnose`.
+
+Reproducible mode (``work_limit``): the search stops after a number of
+improving solutions instead of a wall-clock time, so the same input gives the
+same timetable on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from datetime import timedelta
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import ortools
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routeplanner import diagnose
+from routeplanner.model import (
+    Break,
+    Plan,
+    Route,
+    Scenario,
+    SolveInfo,
+    Unserved,
+    Visit,
+    WEEKDAYS,
+)
+from routeplanner.planio import compute_totals
+from routeplanner.patterns import Pattern, Slot, candidate_patterns, copy_slot_ranges
+from routeplanner.travel import TravelMatrix, scenario_matrix
+
+SOLVER_NAME = f"routeplanner two-phase periodic / OR-Tools {ortools.__version__}"
+DAY_MIN = 24 * 60
+
+#: Progress callback: (phase "patterns" | "timetable", elapsed seconds, best cost).
+Progress = Callable[[str, float, int], None]
+
+
+@dataclass
+class _Job:
+    """One visit to place: stop ``stop`` (index into scenario.stops), its ``copy``-th visit."""
+
+    stop: int
+    copy: int
+    vehicles: list[int]  # route-day indices it may go on
+
+
+@dataclass
+class _Outcome:
+    routes: list[list[tuple[int, int]]]  # per route-day: (job index, arrival minute)
+    starts: list[int]
+    ends: list[int]
+    breaks: list[list[tuple[int, int]]]  # per route-day: (start, minutes)
+    objective: int
+    solutions: int
+
+
+class _Problem:
+    """Integer data shared by both phases."""
+
+    def __init__(self, scenario: Scenario, matrix: TravelMatrix):
+        self.scenario = scenario
+        # Whole minutes, rounded up: a published time never promises a drive
+        # faster than the travel model says.
+        self.drive = np.ceil(np.asarray(matrix.drive_min) - 1e-9).astype(np.int64)
+        self.dist = np.rint(np.asarray(matrix.distance_m)).astype(np.int64)
+        # Unrounded, for the legs and totals the plan reports.
+        self.drive_exact = np.asarray(matrix.drive_min, dtype=float)
+        self.dist_exact = np.asarray(matrix.distance_m, dtype=float)
+        self.route_days = scenario.route_days  # (week 1.., day, vehicle index)
+        days = scenario.cycle.days
+        self.slot_vehicles: dict[Slot, list[int]] = {}
+        for r, (week, day, _v) in enumerate(self.route_days):
+            self.slot_vehicles.setdefault((week - 1, days.index(day)), []).append(r)
+        # An unserved loan is worth more than the longest detour any one visit
+        # can cause, so demand comes first and distance second.
+        far = int(self.dist[0, :].max() + self.dist[:, 0].max()) + 1
+        self.loan_value = max(far, 1000)
+
+    def penalty(self, stop_index: int) -> int:
+        stop = self.scenario.stops[stop_index]
+        base = self.loan_value * (int(math.ceil(stop.loans_per_visit)) + 1)
+        return base * 1000 if stop.must else base
+
+
+def _route_model(
+    problem: _Problem,
+    jobs: list[_Job],
+    anchored: bool,
+    time_limit_s: float,
+    work_limit: int | None,
+    phase: str,
+    progress: Progress | None,
+    started: float,
+    initial: list[list[int]] | None = None,
+    shift_margin: float = 0.0,
+) -> _Outcome | None:
+    scenario = problem.scenario
+    stops = scenario.stops
+    n_vehicles = len(problem.route_days)
+    manager = pywrapcp.RoutingIndexManager(len(jobs) + 1, n_vehicles, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    # node -> index in the travel matrix (0 = depot, stop i = i + 1)
+    where = np.array([0] + [j.stop + 1 for j in jobs], dtype=np.int64)
+    service = np.array([0] + [stops[j.stop].service_min for j in jobs], dtype=np.int64)
+    loans = [0] + [int(math.ceil(stops[j.stop].loans_per_visit)) for j in jobs]
+
+    dist = problem.dist[np.ix_(where, where)]
+    travel = problem.drive[np.ix_(where, where)] + service[:, None]
+    dist_cb = routing.RegisterTransitMatrix(dist.tolist())
+    time_cb = routing.RegisterTransitMatrix(travel.tolist())
+    load_cb = routing.RegisterUnaryTransitVector(loans)
+    routing.SetArcCostEvaluatorOfAllVehicles(dist_cb)
+
+    vehicles = [scenario.vehicles[v] for (_w, _d, v) in problem.route_days]
+    routing.AddDimensionWithVehicleCapacity(
+        load_cb, 0, [v.capacity_books for v in vehicles], True, "books"
+    )
+    routing.AddDimension(time_cb, DAY_MIN, DAY_MIN, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+
+    node_visit_transits = [0] * routing.Size()
+    for node in range(1, len(jobs) + 1):
+        node_visit_transits[manager.NodeToIndex(node)] = int(service[node])
+
+    for r, veh in enumerate(vehicles):
+        start, end = routing.Start(r), routing.End(r)
+        time_dim.CumulVar(start).SetRange(veh.shift_start_min, veh.shift_end_min)
+        # shift_margin keeps part of each day free while visits are placed
+        # freely, so the stable-time rules of the next phase still fit.
+        margin = int(shift_margin * (veh.shift_end_min - veh.shift_start_min))
+        time_dim.CumulVar(end).SetRange(veh.shift_start_min, veh.shift_end_min - margin)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+        if veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and veh.break_minutes > 0:
+            # A break of break_minutes in every stretch of break_after_minutes
+            # on duty.  Counting duty rather than driving only is stricter than
+            # EU 561/2006 and gives the driver a real lunch break.
+            brk = solver.FixedDurationIntervalVar(
+                veh.shift_start_min,
+                veh.shift_end_min - veh.break_minutes,
+                veh.break_minutes,
+                True,
+                f"break {r}",
+            )
+            time_dim.SetBreakIntervalsOfVehicle([brk], r, node_visit_transits)
+            time_dim.SetBreakDistanceDurationOfVehicle(veh.break_after_minutes, veh.break_minutes, r)
+
+    for node, job in enumerate(jobs, start=1):
+        index = manager.NodeToIndex(node)
+        stop = stops[job.stop]
+        lo = stop.window_start_min if stop.window_start_min is not None else 0
+        hi = (stop.window_end_min if stop.window_end_min is not None else DAY_MIN) - stop.service_min
+        time_dim.CumulVar(index).SetRange(lo, hi)
+        routing.VehicleVar(index).SetValues([-1] + sorted(job.vehicles))
+        routing.AddDisjunction([index], problem.penalty(job.stop))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(index))
+
+    if anchored:
+        groups: dict[int, list[int]] = {}
+        for node, job in enumerate(jobs, start=1):
+            groups.setdefault(job.stop, []).append(manager.NodeToIndex(node))
+        stable = scenario.solver.stable_minutes
+        for stop_index in sorted(groups):
+            members = groups[stop_index]
+            if len(members) < 2:
+                continue
+            anchor = solver.IntVar(0, DAY_MIN, f"anchor {stop_index}")
+            for index in members:
+                cumul = time_dim.CumulVar(index)
+                solver.Add(cumul >= anchor)
+                solver.Add(cumul <= anchor + stable)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    if work_limit is not None:
+        params.solution_limit = max(1, work_limit)
+        # Generous wall-clock safety net only; the work limit decides.  (OR-Tools
+        # still caps the completion of one move at lns_time_limit, 100 ms: rare
+        # and short enough to leave the outcome machine-independent in practice.)
+        params.time_limit.FromMilliseconds(int(max(time_limit_s, 1.0) * 1000 * 20))
+    else:
+        params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
+
+    count = [0]
+
+    def on_solution() -> None:
+        count[0] += 1
+        if progress is not None:
+            progress(phase, time.monotonic() - started, int(routing.CostVar().Max()))
+
+    routing.AddAtSolutionCallback(on_solution)
+    solution = None
+    if initial is not None:
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(j + 1) for j in seq] for seq in initial], True
+        )
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return None
+
+    routes, starts, ends, breaks = [], [], [], []
+    for r in range(n_vehicles):
+        seq = []
+        index = routing.Start(r)
+        starts.append(solution.Value(time_dim.CumulVar(index)))
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            seq.append((node - 1, solution.Value(time_dim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        ends.append(solution.Value(time_dim.CumulVar(index)))
+        routes.append(seq)
+        breaks.append([])
+    intervals = solution.IntervalVarContainer()
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        if element.PerformedValue():
+            r = int(element.Var().Name().split()[-1])
+            if routes[r]:
+                breaks[r].append((element.StartValue(), element.DurationValue()))
+    return _Outcome(routes, starts, ends, breaks, int(solution.ObjectiveValue()), count[0])
+
+
+def _choose_patterns(
+    problem: _Problem, stop_indices: list[int], placed: dict[int, list[Slot]]
+) -> dict[int, Pattern]:
+    """Each stop's pattern: the candidate that agrees with most placed visits.
+
+    Ties go to the pattern whose days carry the least door-open time so far,
+    which spreads unplaced stops over the cycle.
+    """
+    scenario = problem.scenario
+    load: Counter[Slot] = Counter()
+    chosen: dict[int, Pattern] = {}
+    # Stops with placed visits first, so the free ones fill the gaps they leave.
+    order = sorted(stop_indices, key=lambda i: (-len(placed.get(i, [])), i))
+    for i in order:
+        stop = scenario.stops[i]
+        slots = Counter(placed.get(i, []))
+        best = min(
+            candidate_patterns(stop, scenario.cycle),
+            key=lambda p: (-sum(min(1, slots[s]) for s in p), sum(load[s] for s in p)),
+        )
+        chosen[i] = best
+        for s in best:
+            load[s] += stop.service_min
+    return chosen
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    matrix: TravelMatrix | None = None,
+    time_limit_s: float | None = None,
+    work_limit: int | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Plan the scenario's timetable cycle.
+
+    ``time_limit_s`` and ``work_limit`` override the scenario's solver
+    settings.  With a work limit the result depends only on the input.
+    """
+    started = time.monotonic()
+    if matrix is None:
+        matrix = scenario_matrix(scenario)
+    limit = time_limit_s if time_limit_s is not None else scenario.solver.time_limit_s
+    work = work_limit if work_limit is not None else scenario.solver.work_limit
+    problem = _Problem(scenario, matrix)
+    stops = scenario.stops
+    cycle = scenario.cycle
+
+    unserved: list[Unserved] = []
+    plannable: list[int] = []
+    for i, stop in enumerate(stops):
+        reason = diagnose.structural_reason(stop, i, scenario, problem.drive)
+        if reason is None:
+            plannable.append(i)
+        else:
+            unserved.append(
+                Unserved(stop.id, stop.name, stop.frequency.visits_per_cycle(cycle.weeks), reason.text, reason.suggestion)
+            )
+
+    # Phase 1: place visits freely within their part of the cycle.
+    free_jobs: list[_Job] = []
+    for i in plannable:
+        for k, slots in enumerate(copy_slot_ranges(stops[i], cycle)):
+            allowed = sorted(r for s in slots for r in problem.slot_vehicles.get(s, []))
+            free_jobs.append(_Job(i, k, allowed))
+    placed: dict[int, list[Slot]] = {}
+    if free_jobs:
+        outcome1 = _route_model(
+            problem, free_jobs, False, limit * 0.25, None if work is None else max(1, work // 4),
+            "patterns", progress, started, shift_margin=0.1,
+        )
+        if outcome1 is not None:
+            for r, seq in enumerate(outcome1.routes):
+                week, day, _v = problem.route_days[r]
+                for job_index, _arrival in seq:
+                    placed.setdefault(free_jobs[job_index].stop, []).append((week - 1, cycle.days.index(day)))
+    patterns = _choose_patterns(problem, plannable, placed)
+
+    # Phase 2: each visit on its pattern's day, stable opening times.  Then
+    # repair: a stop left out that would fit on another pattern's days moves
+    # there, and the timetable is re-optimised from the current one.
+    routes: list[Route] = []
+    outcome = None
+    initial: list[list[int]] | None = None
+    rounds = 0
+    while True:
+        jobs = [
+            _Job(i, k, problem.slot_vehicles[slot])
+            for i in plannable
+            for k, slot in enumerate(patterns[i])
+        ]
+        if not jobs:
+            break
+        remaining = limit - (time.monotonic() - started)
+        budget = remaining if rounds >= 2 else remaining * (0.6 if rounds == 0 else 0.5)
+        step_work = None if work is None else max(1, work // 2 if rounds == 0 else work // 8)
+        result = _route_model(
+            problem, jobs, True, max(0.5, budget), step_work, "timetable", progress, started, initial
+        )
+        if result is None and outcome is not None:
+            break  # keep the last good timetable
+        outcome = result
+        routes = _whole_stops_only(_plan_routes(problem, jobs, outcome), problem, plannable, patterns)
+        rounds += 1
+        if rounds > 3 or (work is None and limit - (time.monotonic() - started) < 1.0):
+            break
+        moves = _better_patterns(problem, plannable, patterns, routes)
+        if not moves:
+            break
+        patterns.update(moves)
+        initial = _initial_routes(problem, jobs, routes, patterns, plannable)
+
+    served_counts = Counter(v.stop_id for r in routes for v in r.visits)
+    for i in plannable:
+        stop = stops[i]
+        need = stop.frequency.visits_per_cycle(cycle.weeks)
+        if served_counts[stop.id] == 0:
+            reason = diagnose.competition_reason(stop, i, scenario, routes, problem.drive)
+            unserved.append(Unserved(stop.id, stop.name, need, reason.text, reason.suggestion))
+
+    routes = [r for r in routes if r.visits]
+
+    order = {s.id: k for k, s in enumerate(stops)}
+    unserved.sort(key=lambda u: order[u.stop_id])
+    info = SolveInfo(
+        solver=SOLVER_NAME,
+        time_limit_s=float(limit),
+        work_limit=work,
+        run_time_s=round(time.monotonic() - started, 3),
+        stopped_by="work limit" if work is not None else "time limit",
+        objective=None if outcome is None else outcome.objective,
+    )
+    return Plan(
+        scenario=scenario.name,
+        cycle=cycle,
+        travel=scenario.travel,
+        routes=routes,
+        unserved=unserved,
+        totals=compute_totals(routes, scenario),
+        info=info,
+    )
+
+
+def _whole_stops_only(
+    routes: list[Route], problem: _Problem, plannable: list[int], patterns: dict[int, Pattern]
+) -> list[Route]:
+    """Take out stops that got only part of their visits: half a pattern is no timetable.
+
+    The remaining visits keep their times (waiting absorbs the gap).
+    """
+    stops = problem.scenario.stops
+    counts = Counter(v.stop_id for r in routes for v in r.visits)
+    partial = {stops[i].id for i in plannable if 0 < counts[stops[i].id] < len(patterns[i])}
+    if partial:
+        for r in routes:
+            r.visits = [v for v in r.visits if v.stop_id not in partial]
+        _refresh_legs(routes, problem, problem.scenario)
+    return routes
+
+
+def _better_patterns(
+    problem: _Problem, plannable: list[int], patterns: dict[int, Pattern], routes: list[Route]
+) -> dict[int, Pattern]:
+    """New patterns for unserved stops that would fit, as they stand, on other days."""
+    scenario = problem.scenario
+    served = {v.stop_id for r in routes for v in r.visits}
+    index_of = {s.id: i + 1 for i, s in enumerate(scenario.stops)}
+    vehicles = {v.name: v for v in scenario.vehicles}
+    days = scenario.cycle.days
+    by_slot: dict[Slot, list[Route]] = {}
+    for r in routes:
+        by_slot.setdefault((r.week - 1, days.index(r.day)), []).append(r)
+    moves: dict[int, Pattern] = {}
+    taken: Counter[Slot] = Counter()
+    for i in plannable:
+        stop = scenario.stops[i]
+        if stop.id in served:
+            continue
+        best, best_cost = None, None
+        for pattern in candidate_patterns(stop, scenario.cycle):
+            if pattern == patterns[i]:
+                continue
+            worst = 0.0
+            for slot in pattern:
+                options = [
+                    diagnose.insertion_need_min(stop, i, r, vehicles[r.vehicle], index_of, problem.drive)
+                    for r in by_slot.get(slot, [])
+                ]
+                if len(by_slot.get(slot, [])) < len(problem.slot_vehicles.get(slot, [])):
+                    options.append(0.0)
+                worst = max(worst, min(options) if options else math.inf)
+            cost = (worst, sum(taken[s] for s in pattern))
+            if worst == 0.0 and (best_cost is None or cost < best_cost):
+                best, best_cost = pattern, cost
+        if best is not None:
+            moves[i] = best
+            for s in best:
+                taken[s] += 1
+    return moves
+
+
+def _initial_routes(
+    problem: _Problem,
+    old_jobs: list[_Job],
+    routes: list[Route],
+    patterns: dict[int, Pattern],
+    plannable: list[int],
+) -> list[list[int]]:
+    """The current timetable as job indices of the next model (same job order)."""
+    new_index: dict[tuple[int, int], int] = {}
+    n = 0
+    for i in plannable:
+        for k in range(len(patterns[i])):
+            new_index[(i, k)] = n
+            n += 1
+    stop_index = {s.id: i for i, s in enumerate(problem.scenario.stops)}
+    slot_route = {
+        (week, day, v): r for r, (week, day, v) in enumerate(problem.route_days)
+    }
+    vehicle_index = {v.name: k for k, v in enumerate(problem.scenario.vehicles)}
+    out: list[list[int]] = [[] for _ in problem.route_days]
+    days = problem.scenario.cycle.days
+    for route in routes:
+        r = slot_route[(route.week, route.day, vehicle_index[route.vehicle])]
+        for visit in route.visits:
+            i = stop_index[visit.stop_id]
+            k = patterns[i].index((route.week - 1, days.index(route.day)))
+            out[r].append(new_index[(i, k)])
+    return out
+
+
+def _plan_routes(problem: _Problem, jobs: list[_Job], outcome: _Outcome | None) -> list[Route]:
+    scenario = problem.scenario
+    if outcome is None:
+        return []
+    out: list[Route] = []
+    start_date = scenario.cycle.start_date
+    for r, (week, day, v) in enumerate(problem.route_days):
+        seq = outcome.routes[r]
+        if not seq:
+            continue
+        vehicle = scenario.vehicles[v]
+        visits = []
+        for job_index, arrival in seq:
+            stop = scenario.stops[jobs[job_index].stop]
+            visits.append(
+                Visit(stop.id, stop.name, stop.lat, stop.lon, arrival, arrival + stop.service_min, stop.loans_per_visit)
+            )
+        route = Route(
+            vehicle=vehicle.name,
+            week=week,
+            day=day,
+            depot=scenario.depot,
+            start_min=outcome.starts[r],
+            end_min=outcome.ends[r],
+            visits=visits,
+            breaks=[Break(s, m) for s, m in outcome.breaks[r]],
+        )
+        if start_date is not None:
+            offset = (week - 1) * 7 + WEEKDAYS.index(day) - start_date.weekday()
+            route.date = start_date + timedelta(days=offset)
+        out.append(route)
+    _refresh_legs(out, problem, scenario)
+    return out
+
+
+def _refresh_legs(routes: list[Route], problem: _Problem, scenario: Scenario) -> None:
+    """Leg distances and drive times, route totals, start and end after edits."""
+    index_of = {s.id: i + 1 for i, s in enumerate(scenario.stops)}
+    for route in routes:
+        pts = [0] + [index_of[v.stop_id] for v in route.visits] + [0]
+        dist = [float(problem.dist_exact[a, b]) for a, b in zip(pts, pts[1:])]
+        drive = [float(problem.drive_exact[a, b]) for a, b in zip(pts, pts[1:])]
+        for visit, d, t in zip(route.visits, dist, drive):
+            visit.leg_distance_m = d
+            visit.leg_drive_min = t
+        route.distance_m = sum(dist)
+        route.drive_min = sum(drive)
+        if route.visits:
+            # Leave as late and come back as early as the timetable allows
+            # (unless a break sits on the first or last leg).
+            first, last = route.visits[0], route.visits[-1]
+            if not any(b.start_min < first.arrival_min for b in route.breaks):
+                route.start_min = first.arrival_min - int(problem.drive[pts[0], pts[1]])
+            if not any(b.start_min >= last.departure_min for b in route.breaks):
+                route.end_min = last.departure_min + int(problem.drive[pts[-2], pts[-1]])

@@ -1,0 +1,305 @@
+"""The scenario TOML reader: defaults, every bad key named at once, and a lossless round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io import dump_scenario_toml, load_scenario, scenario_from_toml_text, write_stops_csv
+from routeplanner.model import Cycle, Frequency, Place, SolverSettings, Stop, Travel, Vehicle
+
+STOPS_CSV = """\
+name,lat,lon,loans_per_visit,frequency,window_start,window_end,days,priority
+Kriaunos,55.95,25.70,40,fortnightly,09:00,13:00,Tue;Thu,must
+Juodupė,56.0877,25.6112,120,weekly,,,,
+"""
+
+MINIMAL = """\
+name = "Rokiškis"
+stops = "stops.csv"
+
+[depot]
+lat = 55.9644
+lon = 25.5912
+
+[[vehicles]]
+"""
+
+FULL = """\
+name = "Rokiškis mobile library, autumn cycle"
+stops = "stops.csv"                 # or .xlsx
+
+[depot]
+name = "Rokiškio Juozo Keliuočio viešoji biblioteka"
+lat = 55.9644
+lon = 25.5912
+
+[cycle]
+weeks = 2
+days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+start_date = "2026-11-30"
+
+[[vehicles]]
+name = "Bibliobusas"
+capacity_books = 2500
+shift_start = "08:00"
+shift_end = "17:00"
+break_minutes = 45
+break_after_minutes = 270
+
+[travel]
+method = "haversine"
+circuity = 1.35
+speed_kmh = 45
+
+[solver]
+time_limit_s = 30
+stable_minutes = 15
+"""
+
+
+def write(tmp_path: Path, toml: str, stops: str = STOPS_CSV) -> Path:
+    (tmp_path / "stops.csv").write_text(stops, encoding="utf-8")
+    path = tmp_path / "scenario.toml"
+    path.write_text(toml, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[Problem]:
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    return err.value.problems
+
+
+def test_minimal_scenario_gets_every_default(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    s = load_scenario(path)
+    assert s.name == "Rokiškis"
+    assert s.source == str(path)
+    assert s.depot == Place("Depot", 55.9644, 25.5912)
+    assert s.cycle == Cycle(weeks=1, days=("Mon", "Tue", "Wed", "Thu", "Fri"), start_date=None)
+    assert s.vehicles == (Vehicle("Vehicle 1", 2500, 8 * 60, 17 * 60, 45, 270),)
+    assert s.travel == Travel("haversine", 1.35, 45.0, None)
+    assert s.solver == SolverSettings(time_limit_s=30.0, stable_minutes=15, work_limit=None)
+    assert [st.id for st in s.stops] == ["kriaunos", "juodupe"]
+    assert s.stops[0].frequency == Frequency(period_weeks=2) and s.stops[0].must
+
+
+def test_the_contract_example_reads(tmp_path):
+    s = load_scenario(write(tmp_path, FULL))
+    assert s.cycle == Cycle(weeks=2, days=("Mon", "Tue", "Wed", "Thu", "Fri"), start_date=date(2026, 11, 30))
+    assert s.depot.name == "Rokiškio Juozo Keliuočio viešoji biblioteka"
+    assert s.vehicles[0].name == "Bibliobusas"
+
+
+def test_options_beyond_the_example(tmp_path):
+    (tmp_path / "legs.csv").write_text("from,to,km,minutes\n", encoding="utf-8")
+    toml = MINIMAL + """
+[[vehicles]]
+name = "Second"
+shift_start = 07:30:00
+
+[cycle]
+days = ["friday", "Mon"]
+start_date = 2026-11-30
+
+[travel]
+method = "matrix"
+matrix = "legs.csv"
+
+[solver]
+work_limit = 200
+time_limit_s = 2.5
+"""
+    s = load_scenario(write(tmp_path, toml))
+    assert [v.name for v in s.vehicles] == ["Vehicle 1", "Second"]
+    assert s.vehicles[1].shift_start_min == 7 * 60 + 30
+    assert s.cycle.days == ("Mon", "Fri")  # calendar order
+    assert s.cycle.start_date == date(2026, 11, 30)
+    assert s.travel.matrix == str((tmp_path / "legs.csv").resolve())
+    assert Path(s.travel.matrix).is_absolute()
+    assert s.solver == SolverSettings(time_limit_s=2.5, stable_minutes=15, work_limit=200)
+
+
+# (old text in FULL, new text, dotted key, value shown, a piece of the expected text)
+BAD_KEYS = [
+    ('name = "Rokiškis mobile library, autumn cycle"', 'name = "R"\ncolour = "red"', "colour", "red", "known top-level key"),
+    ('method = "haversine"', 'method = "haversine"\nspeed = 45', "travel.speed", "45", "one of the keys"),
+    ("break_minutes = 45", "break_minutes = 45\ncolour = 1", "vehicles[1].colour", "1", "one of the keys"),
+    ("weeks = 2", "weeks = 2\nlength = 3", "cycle.length", "3", "one of the keys"),
+    ('name = "Rokiškis mobile library, autumn cycle"', "name = 5", "name", "5", "scenario's name"),
+    ('name = "Rokiškis mobile library, autumn cycle"', 'name = ""', "name", "", "scenario's name"),
+    ('stops = "stops.csv"                 # or .xlsx', "stops = 3", "stops", "3", "path of the stops table"),
+    ('stops = "stops.csv"                 # or .xlsx', 'stops = "nope.csv"', "stops", "nope.csv", "does not exist"),
+    ("weeks = 2", 'weeks = "2"', "cycle.weeks", "2", "1 to 52"),
+    ("weeks = 2", "weeks = 0", "cycle.weeks", "0", "1 to 52"),
+    ("weeks = 2", "weeks = 53", "cycle.weeks", "53", "1 to 52"),
+    ("weeks = 2", "weeks = 2.0", "cycle.weeks", "2.0", "1 to 52"),
+    ('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', 'days = "Mon"', "cycle.days", "Mon", "a list of weekdays"),
+    ('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', "days = []", "cycle.days", "[]", "a list of weekdays"),
+    ('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', 'days = ["Mon", "Funday"]', "cycle.days", "Funday", "a weekday"),
+    ('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', 'days = ["Mon", "Tue", "mon"]', "cycle.days", "mon", "each weekday once"),
+    ('start_date = "2026-11-30"', 'start_date = "2026-02-30"', "cycle.start_date", "2026-02-30", "YYYY-MM-DD"),
+    ('start_date = "2026-11-30"', "start_date = 2026-11-30T08:00:00", "cycle.start_date", "2026-11-30 08:00:00", "YYYY-MM-DD"),
+    ('start_date = "2026-11-30"', 'start_date = "2026-12-01"', "cycle.start_date", "2026-12-01", "a date that is a Mon"),
+    ("capacity_books = 2500", "capacity_books = -1", "vehicles[1].capacity_books", "-1", "0 or more"),
+    ("capacity_books = 2500", "capacity_books = true", "vehicles[1].capacity_books", "true", "whole number of books"),
+    ("capacity_books = 2500", "capacity_books = 2500.5", "vehicles[1].capacity_books", "2500.5", "whole number"),
+    ('shift_start = "08:00"', 'shift_start = "8am"', "vehicles[1].shift_start", "8am", "HH:MM"),
+    ('shift_end = "17:00"', 'shift_end = "07:00"', "vehicles[1].shift_end", "07:00", "a time after shift_start 08:00"),
+    ('shift_end = "17:00"', 'shift_end = "08:00"', "vehicles[1].shift_end", "08:00", "a time after shift_start 08:00"),
+    ('shift_end = "17:00"', "shift_end = 1700", "vehicles[1].shift_end", "1700", "HH:MM"),
+    ("break_minutes = 45", "break_minutes = -5", "vehicles[1].break_minutes", "-5", "0 or more"),
+    ("break_after_minutes = 270", "break_after_minutes = 0", "vehicles[1].break_after_minutes", "0", "more than 0"),
+    ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix, osrm"),
+    ('method = "haversine"', 'method = "matrix"', "travel.matrix", "", 'required with method = "matrix"'),
+    ('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"', "travel.matrix", "legs.csv", "does not exist"),
+    ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 or more"),
+    ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 or more"),
+    ("speed_kmh = 45", "speed_kmh = 0", "travel.speed_kmh", "0", "more than 0"),
+    ("speed_kmh = 45", "speed_kmh = -45.5", "travel.speed_kmh", "-45.5", "more than 0"),
+    ("speed_kmh = 45", "speed_kmh = nan", "travel.speed_kmh", "nan", "more than 0"),
+    ("time_limit_s = 30", "time_limit_s = 0", "solver.time_limit_s", "0", "more than 0"),
+    ("stable_minutes = 15", "stable_minutes = -1", "solver.stable_minutes", "-1", "0 or more"),
+    ("stable_minutes = 15", "stable_minutes = 15\nwork_limit = 0", "solver.work_limit", "0", "more than 0"),
+    ("stable_minutes = 15", 'stable_minutes = 15\nwork_limit = "lots"', "solver.work_limit", "lots", "whole number"),
+    ("lat = 55.9644", "lat = 95.0", "depot.lat", "95.0", "-90 to 90"),
+    ("lat = 55.9644", 'lat = "55.9644"', "depot.lat", "55.9644", "-90 to 90"),
+    ("lat = 55.9644", "", "depot.lat", "", "(required)"),
+    ("lon = 25.5912", "lon = -200", "depot.lon", "-200", "-180 to 180"),
+    ('name = "Bibliobusas"', "name = 7", "vehicles[1].name", "7", "vehicle's name"),
+]
+
+
+@pytest.mark.parametrize("old, new, key, value, expected", BAD_KEYS, ids=[f"{c[2]}={c[1]!r}" for c in BAD_KEYS])
+def test_every_kind_of_bad_key_is_named(tmp_path, old, new, key, value, expected):
+    assert FULL.count(old) == 1
+    path = write(tmp_path, FULL.replace(old, new))
+    problems = problems_of(path)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [(str(path), None, key, value)]
+    assert expected in problems[0].expected
+
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        (MINIMAL.replace('name = "Rokiškis"\n', ""), "name"),
+        (MINIMAL.replace('stops = "stops.csv"\n', ""), "stops"),
+        (MINIMAL.replace("[[vehicles]]\n", ""), "vehicles"),
+        ('name = "x"\nstops = "stops.csv"\n[[vehicles]]\n', "depot"),
+        ('name = "x"\nstops = "stops.csv"\ndepot = "home"\n[[vehicles]]\n', "depot"),
+        ('vehicles = []\n' + MINIMAL.replace("[[vehicles]]\n", ""), "vehicles"),
+        (MINIMAL.replace("[[vehicles]]\n", "[vehicles]\nname = 'one'\n"), "vehicles"),
+        ('vehicles = [1]\n' + MINIMAL.replace("[[vehicles]]\n", ""), "vehicles[1]"),
+        (MINIMAL + "[travel]\n[travel.extra]\n", "travel.extra"),
+        (MINIMAL + "travel = 1\n", "vehicles[1].travel"),  # a key of the last [[vehicles]] table
+    ],
+)
+def test_missing_or_misshapen_required_tables(tmp_path, toml, key):
+    problems = problems_of(write(tmp_path, toml))
+    assert [p.column for p in problems] == [key]
+
+
+def test_all_problems_of_toml_and_stops_come_at_once(tmp_path):
+    toml = FULL.replace("weeks = 2", "weeks = 0").replace('shift_end = "17:00"', 'shift_end = "07:00"')
+    toml = toml.replace("speed_kmh = 45", "speed_kmh = 0") + """
+[[vehicles]]
+name = "Bibliobusas"
+shift_end = "25:00"
+"""
+    stops = STOPS_CSV + "Bad,99,25,x,,,,,\n"
+    path = write(tmp_path, toml, stops)
+    problems = problems_of(path)
+    stops_file = str(tmp_path / "stops.csv")
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        (str(path), None, "cycle.weeks"),
+        (str(path), None, "vehicles[1].shift_end"),
+        (str(path), None, "vehicles[2].name"),
+        (str(path), None, "vehicles[2].shift_end"),
+        (str(path), None, "travel.speed_kmh"),
+        (stops_file, 4, "lat"),
+        (stops_file, 4, "loans_per_visit"),
+    ]
+    assert "vehicles[1] has it" in problems[2].expected
+
+
+def test_toml_syntax_error_is_one_problem(tmp_path):
+    path = write(tmp_path, 'name = "x\n')
+    problems = problems_of(path)
+    assert len(problems) == 1 and problems[0].file == str(path) and problems[0].expected == "a valid TOML file"
+    assert "line 1" in problems[0].value
+
+
+def test_missing_scenario_file(tmp_path):
+    problems = problems_of(tmp_path / "nope.toml")
+    assert [(p.file, p.row) for p in problems] == [(str(tmp_path / "nope.toml"), None)]
+
+
+def test_scenario_from_text_with_uploaded_stops(tmp_path):
+    upload = ("Rokiškio stotelės.csv", STOPS_CSV.replace("Tue;Thu", "Tue Thu").replace(",", ";").encode("cp1257"))
+    s = scenario_from_toml_text(MINIMAL, base_dir=tmp_path, source_name="upload.toml", stops_upload=upload)
+    assert s.source == "upload.toml" and len(s.stops) == 2
+    bad = (upload[0], b"name;lat;lon;loans_per_visit\nA;55;25;-1\n")
+    with pytest.raises(InputError) as err:
+        scenario_from_toml_text(MINIMAL.replace("lat = 55.9644", "lat = 555"), base_dir=tmp_path,
+                                source_name="upload.toml", stops_upload=bad)
+    assert [(p.file, p.column) for p in err.value.problems] == [
+        ("upload.toml", "depot.lat"), ("Rokiškio stotelės.csv", "loans_per_visit")
+    ]
+
+
+def test_geocoder_reaches_the_stops(tmp_path):
+    stops = "name,address,loans_per_visit\nA,Aušros g. 1,5\n"
+    s = load_scenario(write(tmp_path, MINIMAL, stops), geocoder=lambda a: (55.5, 25.5))
+    assert (s.stops[0].lat, s.stops[0].lon) == (55.5, 25.5)
+
+
+# --- round trip ------------------------------------------------------------------
+
+
+def test_dump_then_load_gives_the_same_scenario(tmp_path):
+    (tmp_path / "legs.csv").write_text("from,to,km,minutes\n", encoding="utf-8")
+    original = load_scenario(write(tmp_path, MINIMAL))
+    original = dataclasses.replace(
+        original,
+        name='Rokiškis "autumn"\tcycle \\ Ž',
+        depot=Place("Biblioteka", 55.96441234567891, 25.5912),
+        cycle=Cycle(weeks=4, days=("Tue", "Wed", "Sat"), start_date=date(2026, 12, 1)),
+        vehicles=(
+            Vehicle("Bibliobusas", 2500, 7 * 60 + 45, 16 * 60 + 15, 30, 240),
+            Vehicle("Mažasis", 0, 9 * 60, 13 * 60, 0, 1),
+        ),
+        travel=Travel("matrix", 1.2000000000000002, 52.5, str((tmp_path / "legs.csv").resolve())),
+        solver=SolverSettings(time_limit_s=0.5, stable_minutes=0, work_limit=1000),
+        stops=original.stops + (
+            Stop(id="x-1", name="Šventoji; \"quoted\", too", lat=-33.123456789, lon=151.0, loans_per_visit=2.75,
+                 frequency=Frequency(period_weeks=4), service_min=17, window_start_min=0,
+                 window_end_min=23 * 60 + 59, days=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+                 must=True, address="Kopų g. 1, Šventoji"),
+            Stop(id="x-2", name="Many visits", lat=0.0, lon=0.0, loans_per_visit=1e-05,
+                 frequency=Frequency(visits=7), service_min=5, window_start_min=600),
+        ),
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    write_stops_csv(original.stops, out / "my stops.csv")
+    text = dump_scenario_toml(original, "my stops.csv")
+    tomllib.loads(text)  # valid TOML on its own
+    (out / "scenario.toml").write_text(text, encoding="utf-8")
+    again = load_scenario(out / "scenario.toml")
+    assert again == dataclasses.replace(original, source=str(out / "scenario.toml"))
+
+
+def test_dump_writes_every_key_so_the_file_documents_itself(tmp_path):
+    s = load_scenario(write(tmp_path, MINIMAL))
+    data = tomllib.loads(dump_scenario_toml(s, "stops.csv"))
+    assert data["vehicles"] == [{"name": "Vehicle 1", "capacity_books": 2500, "shift_start": "08:00",
+                                 "shift_end": "17:00", "break_minutes": 45, "break_after_minutes": 270}]
+    assert data["travel"] == {"method": "haversine", "circuity": 1.35, "speed_kmh": 45.0}
+    assert data["solver"] == {"time_limit_s": 30.0, "stable_minutes": 15}
+    assert data["cycle"] == {"weeks": 1, "days": ["Mon", "Tue", "Wed", "Thu", "Fri"]}

@@ -1,0 +1,466 @@
+"""The stops-table reader: every locale spelling reads the same, every bad row is named."""
+
+from __future__ import annotations
+
+import io
+from datetime import time
+
+import openpyxl
+import pytest
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io import read_stops, read_stops_bytes, write_stops_csv
+from routeplanner.io.stops import parse_days, parse_frequency, slugify
+from routeplanner.model import ONCE_PER_CYCLE, Frequency, Stop
+
+# The one table every variant below spells differently.
+EXPECTED = (
+    Stop(id="kriaunos", name="Kriaunų mokykla", lat=55.9644, lon=25.5912, loans_per_visit=40.0,
+         frequency=Frequency(period_weeks=2), service_min=30, window_start_min=540, window_end_min=780,
+         days=("Tue", "Thu"), must=True),
+    Stop(id="juodupes-seniunija", name="Juodupės seniūnija", lat=56.0877, lon=25.6112, loans_per_visit=120.0,
+         frequency=Frequency(period_weeks=1), service_min=45),
+    Stop(id="obeliai", name="Obeliai", lat=55.9445, lon=25.7904, loans_per_visit=15.5,
+         frequency=Frequency(period_weeks=4), service_min=20, window_start_min=600, window_end_min=720,
+         days=("Mon",)),
+    Stop(id="pandelys", name="Pandėlys", lat=56.0217, lon=25.219, loans_per_visit=0.0,
+         frequency=Frequency(visits=3), service_min=10, days=("Wed", "Sat")),
+    Stop(id="ss", name="Šetekšnų kaimas", lat=-12.5, lon=-70.25, loans_per_visit=8.0,
+         frequency=ONCE_PER_CYCLE, service_min=15, days=("Sun",)),
+)
+
+ENGLISH = """\
+id,name,lat,lon,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority
+kriaunos,Kriaunų mokykla,55.9644,25.5912,40,fortnightly,,09:00,13:00,Tue;Thu,must
+,Juodupės seniūnija,56.0877,25.6112,120,weekly,45,,,,
+,Obeliai,55.9445,25.7904,15.5,4-weekly,20,10:00,12:00,Mon,
+,Pandėlys,56.0217,25.219,0,3,,,,"Wed, Sat",
+ss,Šetekšnų kaimas,-12.5,-70.25,8,,15,,,Sun,
+"""
+
+# Semicolons and decimal commas, headers in odd case with spaces, spellings
+# of the same values, and the trailing empty columns and rows Excel writes.
+SEMICOLON = """\
+ ID ; Name;LAT;Lon ; Loans_Per_Visit;FREQUENCY;service_minutes;window_start;window_end;days;priority;;
+kriaunos; Kriaunų mokykla ;55,9644;25,5912;40;Every 2 weeks;;9:00;13.00;tue thu;MUST;;
+;Juodupės seniūnija;56,0877;25,6112;120;every week;45;;;;;;
+;Obeliai;55,9445;25,7904;15,5;monthly;20;10.00;12:00;Monday;;;
+;Pandėlys;56,0217;25,219;0;3;;;;"wednesday; saturday";;;
+ss;Šetekšnų kaimas;-12,5;-70,25;8;;15;;;sunday;;;
+;;;;;;;;;;;;
+;;;;;;;;;;;;
+"""
+
+LITHUANIAN = """\
+id;Pavadinimas;Platuma;Ilguma;Skolinimai;Dažnumas;Trukmė;Nuo;Iki;Dienos;Prioritetas
+kriaunos;Kriaunų mokykla;55,9644;25,5912;40;kas dvi savaites;;09:00;13:00;"An;Kt";būtina
+;Juodupės seniūnija;56,0877;25,6112;120;Kas savaitę;45;;;;
+;Obeliai;55,9445;25,7904;15,5;kas keturias savaites;20;10:00;12:00;Pr;
+;Pandėlys;56,0217;25,219;0;3;;;;Tr Š;
+ss;Šetekšnų kaimas;-12,5;-70,25;8;;15;;;S;
+"""
+
+# The same without diacritics, as typed on a keyboard without a LT layout.
+LITHUANIAN_PLAIN = """\
+id,pavadinimas,platuma,ilguma,skolinimai,daznumas,trukme,nuo,iki,dienos,prioritetas
+kriaunos,Kriaunų mokykla,55.9644,25.5912,40,kas dvi savaites,,09:00,13:00,antradienis;ketvirtadienis,privaloma
+,Juodupės seniūnija,56.0877,25.6112,120,kas savaite,45,,,,
+,Obeliai,55.9445,25.7904,15.5,kas keturias savaites,20,10:00,12:00,pirmadienis,
+,Pandėlys,56.0217,25.219,0,3,,,,treciadienis;St,
+ss,Šetekšnų kaimas,-12.5,-70.25,8,,15,,,sekmadienis,
+"""
+
+LATVIAN = """\
+id;Nosaukums;Platums;Garums;Izsniegumi;Biežums;Ilgums;No;Līdz;Dienas;Prioritāte
+kriaunos;Kriaunų mokykla;55,9644;25,5912;40;reizi divās nedēļās;;09:00;13:00;O C;obligāti
+;Juodupės seniūnija;56,0877;25,6112;120;katru nedēļu;45;;;;
+;Obeliai;55,9445;25,7904;15,5;Reizi četrās nedēļās;20;10:00;12:00;P;
+;Pandėlys;56,0217;25,219;0;3;;;;T S;
+ss;Šetekšnų kaimas;-12,5;-70,25;8;;15;;;Sv;
+"""
+
+LATVIAN_PLAIN = """\
+id,nosaukums,platums,garums,izsniegumi,biezums,ilgums,no,lidz,dienas,prioritate
+kriaunos,Kriaunų mokykla,55.9644,25.5912,40,reizi divas nedelas,,09:00,13:00,otrdiena ceturtdiena,obligati
+,Juodupės seniūnija,56.0877,25.6112,120,katru nedelu,45,,,,
+,Obeliai,55.9445,25.7904,15.5,reizi cetras nedelas,20,10:00,12:00,Pr,
+,Pandėlys,56.0217,25.219,0,3,,,,Tr;Se,
+ss,Šetekšnų kaimas,-12.5,-70.25,8,,15,,,svetdiena,
+"""
+
+VARIANTS = {
+    "utf8": ENGLISH.encode("utf-8"),
+    "utf8-bom": b"\xef\xbb\xbf" + ENGLISH.encode("utf-8"),
+    "utf8-crlf": ENGLISH.replace("\n", "\r\n").encode("utf-8"),
+    "cp1257-semicolon-decimal-comma": SEMICOLON.encode("cp1257"),
+    "utf8-semicolon": SEMICOLON.encode("utf-8"),
+    "lithuanian-cp1257": LITHUANIAN.encode("cp1257"),
+    "lithuanian-utf8-bom": LITHUANIAN.encode("utf-8-sig"),
+    "lithuanian-no-diacritics": LITHUANIAN_PLAIN.encode("utf-8"),
+    "latvian-utf8": LATVIAN.encode("utf-8"),
+    "latvian-cp1257": LATVIAN.encode("cp1257"),
+    "latvian-no-diacritics": LATVIAN_PLAIN.encode("cp1257"),
+    "tab-utf16": ENGLISH.replace(",", "\t").replace('"Wed\t Sat"', "Wed Sat").encode("utf-16"),
+}
+
+
+def _xlsx(rows: list[list[object]], *, title_rows: int = 0) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for _ in range(title_rows):
+        sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _english_xlsx() -> bytes:
+    """The English table as Excel holds it: typed numbers and times, then trailing junk."""
+    header = ENGLISH.splitlines()[0].split(",")
+    rows: list[list[object]] = [header + [None, "  "]]  # an unnamed trailing column
+    rows += [
+        ["kriaunos", "Kriaunų mokykla", 55.9644, 25.5912, 40, "fortnightly", None, time(9, 0), time(13, 0),
+         "Tue;Thu", "must"],
+        [None, " Juodupės seniūnija ", 56.0877, 25.6112, 120.0, "weekly", 45, None, None, None, None, None, ""],
+        [None, "Obeliai", "55,9445", "25,7904", 15.5, "4-weekly", 20.0, "10:00", "12:00", "Mon"],
+        [None, "Pandėlys", 56.0217, 25.219, 0, 3, None, None, None, "Wed Sat"],
+        ["ss", "Šetekšnų kaimas", -12.5, -70.25, 8, None, 15, None, None, "Sun"],
+        [],
+        [None, None, None, None, None, None, None, None, None, None, None, None, "   "],  # trailing blank
+    ]
+    return _xlsx(rows)
+
+
+def problems_of(call, *args, **kwargs) -> list[Problem]:
+    with pytest.raises(InputError) as err:
+        call(*args, **kwargs)
+    return err.value.problems
+
+
+# --- every spelling reads the same ---------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_csv_variant_reads_the_same_stops(variant):
+    assert read_stops_bytes(VARIANTS[variant], "stops.csv") == EXPECTED
+
+
+def test_xlsx_with_typed_cells_and_trailing_empty_rows_and_columns_reads_the_same():
+    assert read_stops_bytes(_english_xlsx(), "stops.xlsx") == EXPECTED
+
+
+def test_read_stops_from_disk_picks_the_format_by_suffix(tmp_path):
+    (tmp_path / "a.csv").write_bytes(VARIANTS["lithuanian-cp1257"])
+    (tmp_path / "b.xlsx").write_bytes(_english_xlsx())
+    assert read_stops(tmp_path / "a.csv") == EXPECTED
+    assert read_stops(str(tmp_path / "b.xlsx")) == EXPECTED
+
+
+def test_a_title_row_above_the_header_is_skipped_and_rows_keep_their_numbers():
+    data = _xlsx([["Rokiškio bibliobuso stotelės"], [], ["name", "lat", "lon", "loans_per_visit"],
+                  ["A", 55, 25, 10], ["B", 55, 25, "x"]])
+    problems = problems_of(read_stops_bytes, data, "stops.xlsx")
+    assert [(p.row, p.column, p.value) for p in problems] == [(5, "loans_per_visit", "x")]
+
+
+def test_unknown_columns_are_ignored():
+    text = "name,colour,lat,lon,loans_per_visit,notes\nA,red,55,25,10,call ahead\n"
+    (stop,) = read_stops_bytes(text.encode(), "s.csv")
+    assert (stop.id, stop.name, stop.lat, stop.lon) == ("a", "A", 55.0, 25.0)
+
+
+def test_defaults_id_frequency_service_window_days_priority():
+    (stop,) = read_stops_bytes("name,lat,lon,loans_per_visit\nKriaunų Mokykla Nr. 2,55,25,41\n".encode(), "s.csv")
+    assert stop == Stop(id="kriaunu-mokykla-nr-2", name="Kriaunų Mokykla Nr. 2", lat=55.0, lon=25.0,
+                        loans_per_visit=41.0, frequency=ONCE_PER_CYCLE, service_min=35)
+
+
+# --- value spellings -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", ONCE_PER_CYCLE),
+        ("weekly", Frequency(period_weeks=1)),
+        ("Every week", Frequency(period_weeks=1)),
+        ("fortnightly", Frequency(period_weeks=2)),
+        ("biweekly", Frequency(period_weeks=2)),
+        ("every 2 weeks", Frequency(period_weeks=2)),
+        ("4-weekly", Frequency(period_weeks=4)),
+        ("every 4 weeks", Frequency(period_weeks=4)),
+        ("Monthly", Frequency(period_weeks=4)),
+        ("every 3 weeks", Frequency(period_weeks=3)),
+        ("kas savaitę", Frequency(period_weeks=1)),
+        ("kas savaite", Frequency(period_weeks=1)),
+        ("KAS DVI SAVAITES", Frequency(period_weeks=2)),
+        ("kas keturias savaites", Frequency(period_weeks=4)),
+        ("katru nedēļu", Frequency(period_weeks=1)),
+        ("katru nedelu", Frequency(period_weeks=1)),
+        ("reizi divās nedēļās", Frequency(period_weeks=2)),
+        ("reizi četrās nedēļās", Frequency(period_weeks=4)),
+        ("reizi cetras nedelas", Frequency(period_weeks=4)),
+        ("1", Frequency(visits=1)),
+        ("6", Frequency(visits=6)),
+    ],
+)
+def test_frequency_spellings(text, expected):
+    assert parse_frequency(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "daily", "-1", "1.5", "every 0 weeks", "twice"])
+def test_bad_frequencies(text):
+    with pytest.raises(ValueError):
+        parse_frequency(text)
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("Mon;Wed, Fri", None, ("Mon", "Wed", "Fri")),
+        ("friday monday", None, ("Mon", "Fri")),
+        ("Tue;Tue", None, ("Tue",)),
+        ("Pr An Tr Kt Pn Št Sk", None, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+        ("Š;S", "lt", ("Sat", "Sun")),
+        ("pirmadienis, šeštadienis, sekmadienis", None, ("Mon", "Sat", "Sun")),
+        ("P O T C Pk S Sv", "lv", ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+        ("Pr;Ot;Tr;Ce;Pk;Se;Sv", None, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+        ("pirmdiena trešdiena svētdiena", None, ("Mon", "Wed", "Sun")),
+        ("", None, ()),
+    ],
+)
+def test_day_spellings(text, language, expected):
+    assert parse_days(text, language) == expected
+
+
+@pytest.mark.parametrize("text, language", [("S", None), ("T", None), ("T", "lt"), ("Funday", "lv")])
+def test_ambiguous_or_unknown_days(text, language):
+    with pytest.raises(ValueError):
+        parse_days(text, language)
+
+
+def test_slug():
+    assert slugify("  Šetekšnų kaimas (II) ") == "seteksnu-kaimas-ii"
+    assert slugify("Rīga, Līvāni!") == "riga-livani"
+
+
+# --- bad rows -----------------------------------------------------------------------
+
+BAD = """\
+id,name,lat,lon,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority
+ok,Fine stop,55,25,10,,,,,,
+,,55,25,10,,,,,,
+a,A,abc,25,10,,,,,,
+b,B,95,25,10,,,,,,
+c,C,55,200,10,,,,,,
+d,D,,,10,,,,,,
+e,E,55,25,,,,,,,
+f,F,55,25,-3,,,,,,
+g,G,55,25,10,daily,,,,,
+h,H,55,25,10,0,,,,,
+i,I,55,25,10,,0,,,,
+j,J,55,25,10,,12.5,,,,
+
+k,K,55,25,10,,,9,,,
+l,L,55,25,10,,,,25:00,,
+m,M,55,25,10,,,13:00,12:00,,
+n,N,55,25,10,,30,12:00,12:20,,
+o,O,55,25,10,,,,,Funday,
+p,P,55,25,10,,,,,S,
+q,Q,55,25,10,,,,,,maybe
+ok,Again,55,25,10,,,,,,
+depot,The depot,55,25,10,,,,,,
+,Fine Stop,55,25,10,,,,,,
+,fine stop,55,25,10,,,,,,
+"""
+
+# (row, column, value, a piece of the expected text)
+BAD_EXPECTED = [
+    (3, "name", "", "a stop name"),
+    (4, "lat", "abc", "latitude in degrees, -90 to 90"),
+    (5, "lat", "95", "latitude in degrees, -90 to 90"),
+    (6, "lon", "200", "longitude in degrees, -180 to 180"),
+    (7, "lat", "", "coordinates, or an address that can be geocoded"),
+    (8, "loans_per_visit", "", "number of loans per visit, 0 or more"),
+    (9, "loans_per_visit", "-3", "number of loans per visit, 0 or more"),
+    (10, "frequency", "daily", "weekly, fortnightly, 4-weekly"),
+    (11, "frequency", "0", "whole number of visits per cycle, 1 or more"),
+    (12, "service_minutes", "0", "whole minutes, more than 0"),
+    (13, "service_minutes", "12.5", "whole minutes, more than 0"),
+    # row 14 is blank: skipped, but counted
+    (15, "window_start", "9", "a time of day HH:MM"),
+    (16, "window_end", "25:00", "a time of day HH:MM"),
+    (17, "window_end", "12:00", "a time after window_start 13:00"),
+    (18, "window_end", "12:20", "at least 30 minutes"),
+    (19, "days", "Funday", "weekdays such as Tue;Thu"),
+    (20, "days", "S", "weekdays such as Tue;Thu"),
+    (21, "priority", "maybe", "'must'"),
+    (22, "id", "ok", "row 2 already has id 'ok'"),
+    (23, "id", "depot", "an id other than 'depot'"),
+    (25, "name", "fine-stop", "row 24 already has id 'fine-stop'"),
+]
+
+
+def test_every_bad_row_is_reported_at_once_with_file_row_column_value_expected(tmp_path):
+    path = tmp_path / "bad stops.csv"
+    path.write_text(BAD, encoding="utf-8")
+    problems = problems_of(read_stops, path)
+    assert {p.file for p in problems} == {str(path)}
+    got = [(p.row, p.column, p.value) for p in problems]
+    assert got == [(row, column, value) for row, column, value, _ in BAD_EXPECTED]
+    for p, (_, _, _, expected) in zip(problems, BAD_EXPECTED):
+        assert expected in p.expected, (p, expected)
+
+
+def test_problems_name_the_column_as_the_file_spells_it():
+    text = "Pavadinimas;Platuma;Ilguma;Skolinimai;Nuo;Iki\nA;55;25;-1;13:00;12:00\n"
+    problems = problems_of(read_stops_bytes, text.encode("cp1257"), "lt.csv")
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("lt.csv", 2, "Skolinimai", "-1"),
+        ("lt.csv", 2, "Iki", "12:00"),
+    ]
+    assert "Nuo 13:00" in problems[1].expected
+
+
+def test_bad_rows_in_xlsx_count_blank_rows_before_them():
+    data = _xlsx([["name", "lat", "lon", "loans_per_visit"], [], [], ["A", 55, 25, "many"], ["B", 91, 25, 1]])
+    problems = problems_of(read_stops_bytes, data, "upload.xlsx")
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("upload.xlsx", 4, "loans_per_visit", "many"),
+        ("upload.xlsx", 5, "lat", "91"),
+    ]
+
+
+def test_a_decimal_comma_in_a_comma_file_is_caught_not_misread():
+    # "55,5" unquoted in a comma file shifts every value one column right.
+    text = "name,lat,lon,loans_per_visit\nA,55,5,25,5,10\nB,55.5,25.5,10\n"
+    problems = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "", "5, 10")]
+    assert "quote decimal commas" in problems[0].expected
+
+
+def test_duplicate_header_is_a_problem():
+    text = "name,pavadinimas,lat,lon,loans_per_visit\nA,A,55,25,1\n"
+    problems = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert [(p.row, p.column, p.value) for p in problems] == [(1, "pavadinimas", "pavadinimas")]
+
+
+# --- missing columns and whole-file failures -------------------------------------------
+
+
+def test_missing_required_column():
+    text = "name,lat,lon\nA,55,25\n"
+    problems = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [("s.csv", 1, "loans_per_visit", "")]
+    assert "skolinimai" in problems[0].expected and "izsniegumi" in problems[0].expected
+
+
+def test_missing_coordinates_columns_without_address():
+    text = "name,loans_per_visit\nA,5\n"
+    problems = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert [(p.row, p.column) for p in problems] == [(1, "lat"), (1, "lon")]
+
+
+@pytest.mark.parametrize(
+    "data, filename, expected",
+    [
+        (b"", "s.csv", "the file is empty"),
+        (b"\n\n  \n", "s.csv", "the file is empty"),
+        (b"name,lat,lon,loans_per_visit\n,,,\n", "s.csv", "at least one stop"),
+        (b"Dear colleagues,\nplease find the stops attached.\n", "s.csv", "first row names the columns"),
+        (b"this is not a workbook", "s.xlsx", ".xlsx"),
+        (b"\xd0\xcf\x11\xe0 old excel", "s.xls", "CSV file or an Excel .xlsx"),
+        (_xlsx([]), "s.xlsx", "no rows"),
+    ],
+)
+def test_whole_file_failures_are_one_problem_without_row(data, filename, expected):
+    problems = problems_of(read_stops_bytes, data, filename)
+    assert len(problems) == 1
+    assert (problems[0].file, problems[0].row) == (filename, None)
+    assert expected in problems[0].expected
+
+
+def test_missing_file(tmp_path):
+    problems = problems_of(read_stops, tmp_path / "nope.csv")
+    assert [(p.file, p.row) for p in problems] == [(str(tmp_path / "nope.csv"), None)]
+
+
+# --- geocoding ---------------------------------------------------------------------------
+
+
+class FakeGeocoder:
+    """Knows a few addresses; remembers what it was asked."""
+
+    def __init__(self, known: dict[str, tuple[float, float] | None]):
+        self.known = known
+        self.calls: list[str] = []
+
+    def __call__(self, address: str) -> tuple[float, float] | None:
+        self.calls.append(address)
+        return self.known.get(address)
+
+
+GEO = """\
+name,lat,lon,address,loans_per_visit
+Given,55.1,25.1,Somewhere 1,10
+Looked up,,,Aušros g. 1,10
+Same place,,,Aušros g. 1,10
+"""
+
+
+def test_geocoder_fills_missing_coordinates_once_per_address():
+    geo = FakeGeocoder({"Aušros g. 1": (55.5, 25.5)})
+    stops = read_stops_bytes(GEO.encode(), "s.csv", geocoder=geo)
+    assert [(s.lat, s.lon, s.address) for s in stops] == [
+        (55.1, 25.1, "Somewhere 1"), (55.5, 25.5, "Aušros g. 1"), (55.5, 25.5, "Aušros g. 1")
+    ]
+    assert geo.calls == ["Aušros g. 1"]  # given coordinates are never looked up
+
+
+def test_address_only_table_without_coordinate_columns():
+    geo = FakeGeocoder({"Kriaunos": (55.9, 25.6)})
+    (stop,) = read_stops_bytes("pavadinimas;adresas;skolinimai\nK;Kriaunos;3\n".encode(), "s.csv", geocoder=geo)
+    assert (stop.lat, stop.lon, stop.address) == (55.9, 25.6, "Kriaunos")
+
+
+def test_geocoder_that_finds_nothing_is_a_problem_on_the_address():
+    geo = FakeGeocoder({"Aušros g. 1": None})
+    problems = problems_of(read_stops_bytes, GEO.encode(), "s.csv", geocoder=geo)
+    assert [(p.row, p.column, p.value, p.expected) for p in problems] == [
+        (3, "address", "Aušros g. 1", "coordinates, or an address that can be geocoded"),
+        (4, "address", "Aušros g. 1", "coordinates, or an address that can be geocoded"),
+    ]
+
+
+def test_no_geocoder_is_a_problem_naming_the_address():
+    problems = problems_of(read_stops_bytes, GEO.encode(), "s.csv")
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "address", "Aušros g. 1"),
+                                                               (4, "address", "Aušros g. 1")]
+    assert all(p.expected.startswith("coordinates, or an address that can be geocoded") for p in problems)
+
+
+def test_failing_geocoder_is_a_problem_not_a_crash():
+    def geocoder(address):
+        raise TimeoutError("service unavailable")
+
+    problems = problems_of(read_stops_bytes, GEO.encode(), "s.csv", geocoder=geocoder)
+    assert len(problems) == 2 and "service unavailable" in problems[0].expected
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def test_write_stops_csv_reads_back_equal(tmp_path):
+    stops = EXPECTED + (
+        Stop(id="x", name='Quote "and", comma', lat=54.123456789012, lon=23.000000001, loans_per_visit=2.25,
+             frequency=Frequency(period_weeks=3), service_min=12, window_start_min=7 * 60 + 5,
+             window_end_min=8 * 60, days=("Mon", "Sun"), must=True, address="Laisvės al. 5, Kaunas"),
+    )
+    path = tmp_path / "out.csv"
+    write_stops_csv(stops, path)
+    assert path.read_text(encoding="utf-8").splitlines()[0] == (
+        "id,name,lat,lon,address,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority"
+    )
+    assert read_stops(path) == stops

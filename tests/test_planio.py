@@ -1,0 +1,284 @@
+"""Plan serialisation: the JSON contract, the visits CSV, the text timetable, totals.
+
+A small hand-made plan on one meridian (0.1 degree of latitude apart, so
+every distance is known): a 4-week Tue/Thu cycle with a fortnightly stop,
+a weekly stop, a twice-per-cycle stop and one unserved stop.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import csv
+import json
+import math
+from datetime import date
+
+import pytest
+
+from routeplanner.errors import InputError
+from routeplanner.model import (
+    Break,
+    Cycle,
+    Frequency,
+    Place,
+    Plan,
+    Route,
+    Scenario,
+    SolveInfo,
+    Stop,
+    Travel,
+    Unserved,
+    Vehicle,
+    Visit,
+)
+from routeplanner.planio import (
+    VISITS_CSV_COLUMNS,
+    compute_totals,
+    format_timetable,
+    plan_from_dict,
+    plan_to_dict,
+    read_plan_json,
+    write_plan_json,
+    write_visits_csv,
+)
+
+KM_PER_TENTH = 6371.0088 * math.radians(0.1)  # 0.1 degree of latitude
+SPEED_KMH = KM_PER_TENTH * 6  # 0.1 degree in 10 minutes
+
+DEPOT = Place("Rokiškis", 55.0, 24.0)
+A = Stop("A", "Kamajai", 55.1, 24.0, 40, Frequency(period_weeks=2), service_min=30)
+B = Stop("B", "Obeliai", 55.2, 24.0, 20, Frequency(period_weeks=1), service_min=20)
+C = Stop("C", "Juodupė", 55.3, 24.0, 30, Frequency(visits=2), service_min=30)
+F = Stop("F", "Tolimoji", 57.0, 24.0, 10, Frequency(visits=1), service_min=20)
+CYCLE = Cycle(weeks=4, days=("Tue", "Thu"), start_date=date(2026, 12, 1))
+TRAVEL = Travel(method="haversine", circuity=1.0, speed_kmh=SPEED_KMH)
+SCENARIO = Scenario("Meridian test", DEPOT, (Vehicle("Bibliobusas", 500),), (A, B, C, F), CYCLE, TRAVEL)
+
+
+def visit(stop: Stop, arrival: int) -> Visit:
+    return Visit(stop.id, stop.name, stop.lat, stop.lon, arrival, arrival + stop.service_min, stop.loans_per_visit)
+
+
+def route(week: int, start: int, end: int, visits: list[Visit], breaks=()) -> Route:
+    """A Tuesday route with leg distances computed by hand along the meridian."""
+    lats = [DEPOT.lat] + [v.lat for v in visits] + [DEPOT.lat]
+    legs = [abs(b - a) * 10 * KM_PER_TENTH for a, b in zip(lats, lats[1:])]
+    for v, km in zip(visits, legs):
+        v.leg_distance_m, v.leg_drive_min = km * 1000, km / SPEED_KMH * 60
+    return Route(
+        "Bibliobusas", week, "Tue", DEPOT, start, end, visits, list(breaks),
+        distance_m=sum(legs) * 1000, drive_min=sum(legs) / SPEED_KMH * 60,
+        date=date(2026, 12, 1 + 7 * (week - 1)),
+    )
+
+
+def make_plan() -> Plan:
+    routes = [
+        route(1, 480, 665, [visit(A, 490), visit(B, 530), visit(C, 560)], [Break(590, 45)]),
+        route(2, 510, 570, [visit(B, 530)]),
+        route(3, 480, 620, [visit(A, 490), visit(B, 530), visit(C, 560)]),
+        route(4, 510, 570, [visit(B, 530)]),
+    ]
+    unserved = [Unserved("F", "Tolimoji", 1, "too far from the depot", "start from Obeliai instead")]
+    info = SolveInfo("test", 30.0, 100, 1.5, "work limit", 1234)
+    return Plan(SCENARIO.name, CYCLE, TRAVEL, routes, unserved, compute_totals(routes, SCENARIO), info)
+
+
+def whole_metres(plan: Plan) -> Plan:
+    """The plan with every float at the precision the JSON keeps, so a round trip is exact."""
+    plan = copy.deepcopy(plan)
+    for r in plan.routes:
+        r.distance_m, r.drive_min = float(round(r.distance_m)), round(r.drive_min, 3)
+        for v in r.visits:
+            v.leg_distance_m, v.leg_drive_min = float(round(v.leg_distance_m)), round(v.leg_drive_min, 3)
+    t = plan.totals
+    t.distance_km, t.drive_minutes = round(t.distance_km, 3), round(t.drive_minutes, 3)
+    return plan
+
+
+# --- totals ------------------------------------------------------------------------
+
+
+def test_compute_totals_hand_values():
+    t = make_plan().totals
+    assert t.distance_km == pytest.approx(20 * KM_PER_TENTH)  # 6 + 4 + 6 + 4 tenths of a degree
+    assert t.drive_minutes == pytest.approx(200)
+    assert t.service_minutes == 200  # (30+20+30) x 2 + 20 x 2
+    assert t.visits == 8
+    assert (t.stops_served, t.stops_total) == (3, 4)
+    assert t.loans_served == 220
+    assert t.loans_total == 230  # 40x2 + 20x4 + 30x2 + 10x1
+
+
+def test_partly_served_stop_is_not_served():
+    routes = make_plan().routes[:3]  # Obeliai loses week 4
+    t = compute_totals(routes, SCENARIO)
+    assert t.stops_served == 2 and t.visits == 7
+
+
+# --- JSON --------------------------------------------------------------------------
+
+
+def test_plan_dict_validates_against_the_contract(validate_plan):
+    # validate_plan (conftest.py) skips with the reason when ../shared is absent.
+    doc = json.loads(json.dumps(plan_to_dict(make_plan())))
+    assert validate_plan(doc) == []
+    doc_without_dates = plan_to_dict(dataclasses.replace(make_plan(), cycle=Cycle(4, ("Tue", "Thu"))))
+    assert validate_plan(doc_without_dates) == []
+
+
+def test_plan_dict_content():
+    d = plan_to_dict(make_plan())
+    assert d["cycle"] == {"weeks": 4, "days": ["Tue", "Thu"], "start_date": "2026-12-01"}
+    r0 = d["routes"][0]
+    assert (r0["start"], r0["end"], r0["date"], r0["day"]) == ("08:00", "11:05", "2026-12-01", "Tue")
+    assert r0["distance_km"] == round(6 * KM_PER_TENTH, 3)
+    assert r0["drive_minutes"] == 60
+    assert r0["breaks"] == [{"start": "09:50", "minutes": 45}]
+    v0 = r0["visits"][0]
+    assert (v0["arrival"], v0["departure"], v0["loans"]) == ("08:10", "08:40", 40)
+    assert (v0["leg_km"], v0["leg_minutes"], v0["week"], v0["day"]) == (round(KM_PER_TENTH, 3), 10, 1, "Tue")
+    assert d["unserved"][0]["suggestion"] == "start from Obeliai instead"
+    assert d["solver"]["objective"] == 1234
+    assert d["totals"]["visits"] == 8
+
+
+def test_no_suggestion_key_when_empty():
+    plan = make_plan()
+    plan.unserved[0].suggestion = ""
+    assert "suggestion" not in plan_to_dict(plan)["unserved"][0]
+
+
+def test_round_trip_is_exact():
+    plan = whole_metres(make_plan())
+    assert plan_from_dict(plan_to_dict(plan)) == plan
+    assert plan_from_dict(json.loads(json.dumps(plan_to_dict(plan)))) == plan
+
+
+def test_round_trip_of_any_plan_is_stable():
+    # Sub-metre precision is dropped once; after that the document is a fixed point.
+    d = plan_to_dict(make_plan())
+    assert plan_to_dict(plan_from_dict(d)) == d
+
+
+def test_json_file_round_trip(tmp_path):
+    plan = whole_metres(make_plan())
+    path = tmp_path / "plan.json"
+    write_plan_json(plan, path)
+    assert "Rokiškis" in path.read_text(encoding="utf-8")  # names kept readable, not \u-escaped
+    assert read_plan_json(path) == plan
+
+
+def test_minimal_foreign_plan_is_read():
+    # Only the contract's required keys: no breaks, no extras.
+    doc = {
+        "scenario": "published",
+        "cycle": {"weeks": 2, "days": ["Mon"]},
+        "travel": {"method": "haversine", "speed_kmh": 40},
+        "routes": [
+            {
+                "vehicle": "Van", "week": 1, "day": "Mon", "start": "09:00", "end": "12:00", "distance_km": 12.5,
+                "depot": {"name": "Town", "lat": 55, "lon": 24},
+                "visits": [{"stop_id": "x", "name": "X", "lat": 55.1, "lon": 24, "arrival": "09:30",
+                            "departure": "10:00", "loans": 12}],
+            }
+        ],
+        "unserved": [],
+        "totals": {"distance_km": 12.5, "drive_minutes": 30, "service_minutes": 30, "visits": 1,
+                   "stops_served": 1, "stops_total": 1, "loans_served": 12, "loans_total": 12},
+        "solver": "not ours",  # an extra key used differently by another tool
+    }
+    plan = plan_from_dict(doc)
+    assert plan.routes[0].distance_m == 12500
+    assert plan.routes[0].visits[0].arrival_min == 9 * 60 + 30
+    assert plan.routes[0].breaks == [] and plan.travel.circuity == Travel().circuity
+
+
+def test_malformed_plan_names_every_json_path():
+    d = plan_to_dict(make_plan())
+    d["routes"][3]["visits"][0]["arrival"] = "25:00"
+    d["routes"][1]["day"] = "Tuesday"
+    d["routes"][0]["breaks"][0]["minutes"] = 0
+    del d["totals"]["visits"]
+    d["unserved"][0]["reason"] = ""
+    with pytest.raises(InputError) as info:
+        plan_from_dict(d, source="published.json")
+    columns = {p.column for p in info.value.problems}
+    assert columns == {
+        "routes[3].visits[0].arrival",
+        "routes[1].day",
+        "routes[0].breaks[0].minutes",
+        "totals.visits",
+        "unserved[0].reason",
+    }
+    assert all(p.file == "published.json" for p in info.value.problems)
+    assert "routes[3].visits[0].arrival" in str(info.value) and "25:00" in str(info.value)
+
+
+def test_missing_section_is_one_problem():
+    d = plan_to_dict(make_plan())
+    del d["totals"]
+    with pytest.raises(InputError) as info:
+        plan_from_dict(d)
+    assert [p.column for p in info.value.problems] == ["totals"]
+
+
+def test_not_an_object():
+    with pytest.raises(InputError):
+        plan_from_dict([1, 2, 3])
+
+
+def test_unreadable_json_file(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"scenario": "x", ', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_plan_json(path)
+    assert str(path) in str(info.value)
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+
+def test_visits_csv_has_one_row_per_visit(tmp_path):
+    path = tmp_path / "visits.csv"
+    write_visits_csv(make_plan(), path)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 8
+    assert tuple(rows[0]) == VISITS_CSV_COLUMNS
+    first = rows[0]
+    assert (first["vehicle"], first["week"], first["day"], first["date"], first["order"]) == (
+        "Bibliobusas", "1", "Tue", "2026-12-01", "1",
+    )
+    assert (first["stop_id"], first["name"], first["arrival"], first["departure"]) == ("A", "Kamajai", "08:10", "08:40")
+    assert [r["name"] for r in rows[:3]] == ["Kamajai", "Obeliai", "Juodupė"]
+
+
+# --- text timetable ----------------------------------------------------------------
+
+
+def test_timetable_text():
+    text = format_timetable(make_plan())
+    for stop in (A, B, C, F):
+        assert stop.name in text
+    assert "Week 1 Tue 2026-12-01 — Bibliobusas — 08:00-11:05, 66.7 km" in text
+    assert "09:50-10:35  break (45 min)" in text
+    assert "Kamajai — Tuesdays of weeks 1 and 3, 08:10-08:40" in text
+    assert "Obeliai — every Tuesday, 08:50-09:10" in text
+    assert "Juodupė — Tuesdays of weeks 1 and 3, 09:20-09:50" in text
+    assert "too far from the depot" in text and "start from Obeliai instead" in text
+    assert "Stops served: 3 of 4" in text
+
+
+def test_timetable_events_in_time_order():
+    lines = format_timetable(make_plan()).splitlines()
+    day = lines[lines.index(next(x for x in lines if x.startswith("Week 1 Tue"))) + 1 :][:4]
+    assert [x.split()[0] for x in day] == ["08:10-08:40", "08:50-09:10", "09:20-09:50", "09:50-10:35"]
+
+
+def test_timetable_shows_differing_times():
+    plan = make_plan()
+    plan.routes[1].visits[0].arrival_min = 535
+    plan.routes[1].visits[0].departure_min = 555
+    assert "Obeliai — every Tuesday, 08:50-09:10 / 08:55-09:15" in format_timetable(plan)

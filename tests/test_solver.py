@@ -1,0 +1,217 @@
+"""The solver on small cases whose answer is known by hand.
+
+Every plan is also run through the independent checker: the solver's own
+account of its plan is never trusted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+import pytest
+from builders import scenario, stop
+
+from routeplanner.checker import check_plan
+from routeplanner.model import Frequency, Vehicle
+from routeplanner.planio import plan_to_dict
+from routeplanner.solver import solve
+from routeplanner.travel import scenario_matrix
+
+WEEKLY, FORTNIGHTLY, FOUR_WEEKLY = Frequency(1), Frequency(2), Frequency(4)
+
+
+def assert_checked(sc, plan):
+    report = check_plan(sc, plan)
+    assert report.ok, "\n".join(v.message for v in report.violations)
+    return report
+
+
+def visits_by_stop(plan):
+    out = defaultdict(list)
+    for r in plan.routes:
+        for v in r.visits:
+            out[v.stop_id].append((r.week, r.day, v.arrival_min, r.vehicle))
+    return out
+
+
+def test_stops_on_a_line_are_visited_in_the_optimal_order():
+    offsets = [0.25, 0.05, 0.2, 0.1, 0.15]  # ids deliberately out of order
+    sc = scenario([stop(f"s{i}", off) for i, off in enumerate(offsets)])
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    assert not plan.unserved
+    m = scenario_matrix(sc)
+    ids = [s.id for s in sc.stops]
+
+    def tour(order):
+        pts = [0] + [ids.index(s) + 1 for s in order] + [0]
+        return sum(m.distance_m[a, b] for a, b in zip(pts, pts[1:]))
+
+    best = min(tour(p) for p in itertools.permutations(ids))
+    (route,) = plan.routes
+    assert route.distance_m == pytest.approx(best, abs=2)  # whole metres in the solver
+    east = [sc.stop(v.stop_id).lon for v in route.visits]
+    assert east == sorted(east) or east == sorted(east, reverse=True)
+
+
+def test_frequency_patterns_and_stable_times_over_four_weeks():
+    stops = [
+        stop("weekly", 0.1, loans=30, frequency=WEEKLY),
+        stop("wed-weekly", -0.1, loans=20, frequency=WEEKLY, days=("Wed",)),
+        stop("fortnightly", 0.15, lat_offset=0.05, loans=15, frequency=FORTNIGHTLY),
+        stop("four-weekly", -0.2, lat_offset=0.1, loans=15, frequency=FOUR_WEEKLY),
+        stop("twice", 0.05, lat_offset=-0.1, loans=10, frequency=Frequency(visits=2)),
+        stop("monthly-b", 0.3, lat_offset=-0.05, loans=12, frequency=FOUR_WEEKLY),
+    ]
+    sc = scenario(stops, weeks=4, days=("Mon", "Tue", "Wed", "Thu", "Fri"), stable=10)
+    plan = solve(sc, time_limit_s=4)
+    assert_checked(sc, plan)
+    assert not plan.unserved
+    got = visits_by_stop(plan)
+
+    def periodic(stop_id, period):
+        visits = got[stop_id]
+        assert len(visits) == 4 // period
+        assert len({d for _, d, _, _ in visits}) == 1, "one weekday for every visit"
+        weeks = sorted(w for w, _, _, _ in visits)
+        assert all(b - a == period for a, b in zip(weeks, weeks[1:]))
+        arrivals = [a for _, _, a, _ in visits]
+        assert max(arrivals) - min(arrivals) <= 10, "stable opening time"
+
+    periodic("weekly", 1)
+    periodic("wed-weekly", 1)
+    assert {d for _, d, _, _ in got["wed-weekly"]} == {"Wed"}
+    periodic("fortnightly", 2)
+    periodic("four-weekly", 4)
+    periodic("monthly-b", 4)
+    twice = sorted((w - 1) * 5 + sc.cycle.days.index(d) for w, d, _, _ in got["twice"])
+    assert len(twice) == 2 and twice[1] - twice[0] == 10, "two visits spread evenly over 20 days"
+
+
+def test_driver_break_interrupts_every_long_stretch_on_duty():
+    van = Vehicle("Van", 2500, 8 * 60, 17 * 60, break_minutes=30, break_after_minutes=120)
+    stops = [stop(f"s{i}", 0.05 * (i + 1), loans=60, service=40) for i in range(6)]
+    sc = scenario(stops, vehicles=[van])
+    plan = solve(sc, time_limit_s=3)
+    assert_checked(sc, plan)
+    (route,) = plan.routes
+    assert route.breaks, "a 5-hour day must contain a break"
+    marks = [route.start_min]
+    for b in sorted(route.breaks, key=lambda b: b.start_min):
+        assert b.minutes >= 30
+        marks += [b.start_min, b.start_min + b.minutes]
+    marks.append(route.end_min)
+    stretches = [b - a for a, b in zip(marks[::2], marks[1::2])]
+    assert max(stretches) <= 120, stretches
+    for b in route.breaks:  # never while the door is open
+        for v in route.visits:
+            assert b.start_min + b.minutes <= v.arrival_min or b.start_min >= v.departure_min
+
+
+def test_time_windows_are_kept():
+    stops = [
+        stop("school", 0.2, loans=30, service=40, window=(9 * 60, 10 * 60)),
+        stop("care-home", 0.1, loans=10, service=30, window=(14 * 60, 15 * 60)),
+        stop("village", 0.15, loans=20),
+    ]
+    sc = scenario(stops)
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    arrival = {v.stop_id: v for r in plan.routes for v in r.visits}
+    assert 9 * 60 <= arrival["school"].arrival_min and arrival["school"].departure_min <= 10 * 60
+    assert 14 * 60 <= arrival["care-home"].arrival_min and arrival["care-home"].departure_min <= 15 * 60
+
+
+def test_capacity_limits_the_books_of_one_day():
+    van = Vehicle("Van", 100, 8 * 60, 17 * 60, 45, 270)
+    stops = [stop(f"s{i}", 0.05 * (i + 1), loans=40 + i) for i in range(3)]
+    sc = scenario(stops, vehicles=[van])
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    assert sum(v.loans for r in plan.routes for v in r.visits) <= 100
+    (missing,) = plan.unserved
+    assert missing.stop_id == "s0", "the stop with the fewest loans is the one dropped"
+    assert "books" in missing.reason
+
+
+def test_must_stop_is_kept_over_a_busier_one():
+    van = Vehicle("Van", 2500, 8 * 60, 12 * 60, 45, 600)
+    east = stop("east", 0.6, loans=5, service=90, must=True)
+    west = stop("west", -0.6, loans=100, service=90)
+    plan = solve(scenario([east, west], vehicles=[van]), time_limit_s=2)
+    assert [v.stop_id for r in plan.routes for v in r.visits] == ["east"]
+    assert [u.stop_id for u in plan.unserved] == ["west"]
+    assert "competes for time" in plan.unserved[0].reason
+    # without "must" the busier stop wins
+    plan = solve(scenario([stop("east", 0.6, loans=5, service=90), west], vehicles=[van]), time_limit_s=2)
+    assert [v.stop_id for r in plan.routes for v in r.visits] == ["west"]
+
+
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (stop("far", 6.0), ["too far", "round trip", "the shift is 9 h"]),
+        (stop("late", 0.8, window=(8 * 60, 8 * 60 + 40), service=20), ["window 08:00-08:40 cannot be met"]),
+        (stop("saturday", 0.1, days=("Sat",)), ["no allowed working day", "Sat"]),
+        (stop("heavy", 0.1, loans=3000), ["more loans than the vehicle carries", "2500"]),
+        (stop("monthly", 0.1, frequency=FOUR_WEEKLY), ["multiple of 4 weeks", "2 weeks"]),
+    ],
+    ids=["too-far", "window", "no-day", "capacity", "frequency"],
+)
+def test_each_structural_reason(bad, words):
+    sc = scenario([stop("ok", 0.1), bad], weeks=2, days=("Mon", "Tue"))
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    (missing,) = plan.unserved
+    assert missing.stop_id == bad.id
+    for w in words:
+        assert w in missing.reason
+    assert missing.suggestion
+
+
+def test_competition_reason_says_how_many_minutes_are_missing():
+    van = Vehicle("Van", 2500, 8 * 60, 12 * 60, 45, 600)
+    stops = [stop(f"s{i}", 0.02 * (i + 1), loans=50 - i, service=60) for i in range(5)]
+    sc = scenario(stops, vehicles=[van])
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    assert plan.unserved
+    for u in plan.unserved:
+        assert "competes for time" in u.reason and "more on any of its allowed days" in u.reason
+        assert "ending the shift at" in u.suggestion
+    served_loans = sum(v.loans for r in plan.routes for v in r.visits)
+    assert served_loans >= 50 + 49 + 48  # three one-hour stops fit in four hours
+
+
+def test_work_limit_gives_the_same_plan_twice():
+    stops = [
+        stop(f"s{i}", 0.03 * (i % 7) - 0.1, lat_offset=0.02 * (i // 7) - 0.05, loans=10 + i,
+             frequency=FORTNIGHTLY if i % 3 else WEEKLY)
+        for i in range(18)
+    ]
+    sc = scenario(stops, weeks=2, days=("Mon", "Tue", "Wed"))
+
+    def run():
+        d = plan_to_dict(solve(sc, time_limit_s=30, work_limit=150))
+        d.pop("solver", None)
+        return d
+
+    assert run() == run()
+
+
+def test_plan_validates_against_the_contract(validate_plan):
+    stops = [stop("a", 0.1, frequency=WEEKLY), stop("b", 0.2, frequency=FORTNIGHTLY), stop("c", 9.0)]
+    sc = scenario(stops, weeks=2, days=("Mon", "Tue"))
+    plan = solve(sc, time_limit_s=2)
+    assert validate_plan(plan_to_dict(plan)) == []
+
+
+def test_two_vehicles_share_a_day_that_one_cannot_serve():
+    vans = [Vehicle("Van A", 2500, 8 * 60, 12 * 60, 45, 600), Vehicle("Van B", 2500, 8 * 60, 12 * 60, 45, 600)]
+    stops = [stop("east", 0.4, service=90), stop("west", -0.4, service=90)]
+    sc = scenario(stops, vehicles=vans)
+    plan = solve(sc, time_limit_s=2)
+    assert_checked(sc, plan)
+    assert not plan.unserved
+    assert {r.vehicle for r in plan.routes} == {"Van A", "Van B"}
