@@ -1,0 +1,1 @@
+"""Sample scenarios shipped with routeplanner (see README.md here)."""

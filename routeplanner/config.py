@@ -1,0 +1,45 @@
+"""Settings read from the environment: the one place ``ROUTEPLANNER_*`` is read.
+
+| variable | meaning | default |
+|---|---|---|
+| ``ROUTEPLANNER_DATABASE_URL`` | SQLAlchemy URL (SQLite or PostgreSQL) | SQLite file in the instance folder |
+| ``ROUTEPLANNER_SECRET_KEY`` | Flask session signing key | random per start |
+| ``ROUTEPLANNER_LOAD_SAMPLE`` | load the Rokiškis sample scenario into an empty database | ``1`` |
+| ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
+| ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Mapping
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None  # None: SQLite in the instance folder
+    secret_key: str = ""
+    load_sample: bool = True
+    solve_workers: int = 1
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("ROUTEPLANNER_DATABASE_URL") or None,
+            secret_key=env.get("ROUTEPLANNER_SECRET_KEY") or secrets.token_hex(32),
+            load_sample=_flag(env.get("ROUTEPLANNER_LOAD_SAMPLE"), True),
+            solve_workers=max(1, int(env.get("ROUTEPLANNER_SOLVE_WORKERS") or 1)),
+            host=env.get("ROUTEPLANNER_HOST") or "127.0.0.1",
+            port=int(env.get("ROUTEPLANNER_PORT") or 5000),
+        )

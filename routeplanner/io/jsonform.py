@@ -1,0 +1,130 @@
+"""A scenario as plain JSON-able data, and back.
+
+Used to keep a snapshot of the exact input beside every stored plan, and by
+the JSON API.  Times are ``HH:MM`` strings and frequencies their canonical
+words, as in the input contract, so the form reads like the TOML and the
+stops table.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from routeplanner.io.stops import frequency_text, parse_frequency
+from routeplanner.model import (
+    Cycle,
+    Place,
+    Scenario,
+    SolverSettings,
+    Stop,
+    Travel,
+    Vehicle,
+    hhmm,
+    parse_hhmm,
+)
+
+
+def stop_to_dict(stop: Stop) -> dict[str, Any]:
+    return {
+        "id": stop.id,
+        "name": stop.name,
+        "lat": stop.lat,
+        "lon": stop.lon,
+        "address": stop.address,
+        "loans_per_visit": stop.loans_per_visit,
+        "frequency": frequency_text(stop.frequency),
+        "service_minutes": stop.service_min,
+        "window_start": None if stop.window_start_min is None else hhmm(stop.window_start_min),
+        "window_end": None if stop.window_end_min is None else hhmm(stop.window_end_min),
+        "days": list(stop.days),
+        "priority": "must" if stop.must else "",
+    }
+
+
+def stop_from_dict(d: dict[str, Any]) -> Stop:
+    return Stop(
+        id=d["id"],
+        name=d["name"],
+        lat=float(d["lat"]),
+        lon=float(d["lon"]),
+        loans_per_visit=float(d["loans_per_visit"]),
+        frequency=parse_frequency(d.get("frequency") or ""),
+        service_min=int(d["service_minutes"]),
+        window_start_min=None if not d.get("window_start") else parse_hhmm(d["window_start"]),
+        window_end_min=None if not d.get("window_end") else parse_hhmm(d["window_end"]),
+        days=tuple(d.get("days") or ()),
+        must=d.get("priority") == "must",
+        address=d.get("address") or "",
+    )
+
+
+def settings_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Everything but the stops: depot, cycle, vehicles, travel, solver."""
+    return {
+        "depot": {"name": scenario.depot.name, "lat": scenario.depot.lat, "lon": scenario.depot.lon},
+        "cycle": {
+            "weeks": scenario.cycle.weeks,
+            "days": list(scenario.cycle.days),
+            "start_date": None if scenario.cycle.start_date is None else scenario.cycle.start_date.isoformat(),
+        },
+        "vehicles": [
+            {
+                "name": v.name,
+                "capacity_books": v.capacity_books,
+                "shift_start": hhmm(v.shift_start_min),
+                "shift_end": hhmm(v.shift_end_min),
+                "break_minutes": v.break_minutes,
+                "break_after_minutes": v.break_after_minutes,
+            }
+            for v in scenario.vehicles
+        ],
+        "travel": {
+            "method": scenario.travel.method,
+            "circuity": scenario.travel.circuity,
+            "speed_kmh": scenario.travel.speed_kmh,
+            "matrix": scenario.travel.matrix,
+        },
+        "solver": {
+            "time_limit_s": scenario.solver.time_limit_s,
+            "stable_minutes": scenario.solver.stable_minutes,
+            "work_limit": scenario.solver.work_limit,
+        },
+    }
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    return {"name": scenario.name, **settings_to_dict(scenario), "stops": [stop_to_dict(s) for s in scenario.stops]}
+
+
+def scenario_from_dict(d: dict[str, Any], source: str = "") -> Scenario:
+    """The reverse of :func:`scenario_to_dict` (trusted data: our own snapshots)."""
+    cycle = d["cycle"]
+    return Scenario(
+        name=d["name"],
+        depot=Place(d["depot"]["name"], float(d["depot"]["lat"]), float(d["depot"]["lon"])),
+        vehicles=tuple(
+            Vehicle(
+                name=v["name"],
+                capacity_books=int(v["capacity_books"]),
+                shift_start_min=parse_hhmm(v["shift_start"]),
+                shift_end_min=parse_hhmm(v["shift_end"]),
+                break_minutes=int(v["break_minutes"]),
+                break_after_minutes=int(v["break_after_minutes"]),
+            )
+            for v in d["vehicles"]
+        ),
+        stops=tuple(stop_from_dict(s) for s in d["stops"]),
+        cycle=Cycle(
+            int(cycle["weeks"]),
+            tuple(cycle["days"]),
+            None if not cycle.get("start_date") else date.fromisoformat(cycle["start_date"]),
+        ),
+        travel=Travel(
+            d["travel"]["method"], float(d["travel"]["circuity"]), float(d["travel"]["speed_kmh"]), d["travel"].get("matrix")
+        ),
+        solver=SolverSettings(
+            float(d["solver"]["time_limit_s"]), int(d["solver"]["stable_minutes"]), d["solver"].get("work_limit")
+        ),
+        source=source,
+    )

@@ -1,0 +1,63 @@
+"""The web service: Flask app factory (flaskr style).
+
+``create_app()`` wires configuration (``routeplanner.config``), storage
+(``web.db``), translations (Flask-Babel), the background solve runner
+(``web.jobs``), the JSON API (``web.api``) and the HTML pages
+(``web.pages``).  ``app.py`` at the top of the repository calls it, so
+``flask run`` works there.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_babel import Babel
+
+from routeplanner.config import Settings
+
+
+def _template_folder() -> str:
+    return str(files("routeplanner.templates"))
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    settings = Settings.from_env()
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_template_folder(),
+        static_folder="static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url
+        or "sqlite:///" + os.path.join(app.instance_path, "routeplanner.sqlite"),
+        LOAD_SAMPLE=settings.load_sample,
+        SOLVE_WORKERS=settings.solve_workers,
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,  # a stops file, not a data dump
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        # start the solve runner with the app (tests may drive it by hand)
+        START_RUNNER=True,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    Babel(app)
+
+    from routeplanner.web import db
+
+    db.init_app(app, app.config["DATABASE_URL"])
+
+    from routeplanner.web import api, jobs, pages, sample
+
+    sample.init_app(app)
+    jobs.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

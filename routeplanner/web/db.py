@@ -1,0 +1,240 @@
+"""Storage: scenarios, their stops, the plans made from them, and solve jobs.
+
+SQLAlchemy 2.x; SQLite in the instance folder by default, PostgreSQL (or any
+SQLAlchemy URL) via ``ROUTEPLANNER_DATABASE_URL``.  Rows convert to and from
+the pure domain model here, so views and the worker never build model objects
+by hand.  Every plan keeps a snapshot of the exact scenario it was made from,
+so it can be re-checked and compared after the scenario is edited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from flask import Flask, current_app, g
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from routeplanner.io.jsonform import (
+    scenario_from_dict,
+    settings_to_dict,
+    stop_from_dict,
+    stop_to_dict,
+)
+from routeplanner.model import Scenario
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ScenarioRow(Base):
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    #: depot, cycle, vehicles, travel, solver (see io.jsonform.settings_to_dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
+
+    stops: Mapped[list["StopRow"]] = relationship(
+        back_populates="scenario", cascade="all, delete-orphan", order_by="StopRow.position"
+    )
+    plans: Mapped[list["PlanRow"]] = relationship(
+        back_populates="scenario", cascade="all, delete-orphan", order_by="PlanRow.id"
+    )
+    jobs: Mapped[list["JobRow"]] = relationship(
+        back_populates="scenario", cascade="all, delete-orphan", order_by="JobRow.id"
+    )
+
+    def to_model(self) -> Scenario:
+        return scenario_from_dict(
+            {"name": self.name, **self.settings, "stops": [s.data for s in self.stops]},
+            source=f"scenario {self.id}",
+        )
+
+    def set_from_model(self, scenario: Scenario) -> None:
+        """Replace name, settings and stops with the model's."""
+        self.name = scenario.name
+        self.settings = settings_to_dict(scenario)
+        self.stops = [StopRow.from_model(stop, position) for position, stop in enumerate(scenario.stops)]
+
+
+class StopRow(Base):
+    __tablename__ = "stops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stop_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(Text, default="")
+    loans_per_visit: Mapped[float] = mapped_column(Float)
+    frequency: Mapped[str] = mapped_column(String(50))
+    service_minutes: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[str | None] = mapped_column(String(5))
+    window_end: Mapped[str | None] = mapped_column(String(5))
+    days: Mapped[str] = mapped_column(String(100), default="")  # "Tue;Thu"
+    must: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    scenario: Mapped[ScenarioRow] = relationship(back_populates="stops")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "id": self.stop_id,
+            "name": self.name,
+            "lat": self.lat,
+            "lon": self.lon,
+            "address": self.address,
+            "loans_per_visit": self.loans_per_visit,
+            "frequency": self.frequency,
+            "service_minutes": self.service_minutes,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "days": [d for d in self.days.split(";") if d],
+            "priority": "must" if self.must else "",
+        }
+
+    @classmethod
+    def from_model(cls, stop, position: int) -> "StopRow":
+        d = stop_to_dict(stop)
+        return cls(
+            position=position,
+            stop_id=d["id"],
+            name=d["name"],
+            lat=d["lat"],
+            lon=d["lon"],
+            address=d["address"],
+            loans_per_visit=d["loans_per_visit"],
+            frequency=d["frequency"],
+            service_minutes=d["service_minutes"],
+            window_start=d["window_start"],
+            window_end=d["window_end"],
+            days=";".join(d["days"]),
+            must=stop.must,
+        )
+
+    def to_model(self):
+        return stop_from_dict(self.data)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: the plan as plan.schema.json (planio.plan_to_dict)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the scenario exactly as solved (io.jsonform.scenario_to_dict)
+    scenario_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: how it was made: time limit, work limit, ...
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    solver_version: Mapped[str] = mapped_column(String(200), default="")
+    run_time_s: Mapped[float] = mapped_column(Float, default=0.0)
+    # KPIs copied out of the plan for listing and comparing without parsing it
+    distance_km: Mapped[float] = mapped_column(Float, default=0.0)
+    stops_served: Mapped[int] = mapped_column(Integer, default=0)
+    stops_total: Mapped[int] = mapped_column(Integer, default=0)
+    loans_served: Mapped[float] = mapped_column(Float, default=0.0)
+    loans_total: Mapped[float] = mapped_column(Float, default=0.0)
+
+    scenario: Mapped[ScenarioRow] = relationship(back_populates="plans")
+
+
+class JobRow(Base):
+    """A solve: queued -> running -> done | failed | cancelled."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)
+    best_cost: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(40), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+
+    scenario: Mapped[ScenarioRow] = relationship(back_populates="jobs")
+
+
+# --- engine and sessions ------------------------------------------------------
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            # WAL lets the worker process write progress while pages read;
+            # the busy timeout makes writers queue instead of failing.
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    app.extensions["routeplanner.engine"] = engine
+    app.extensions["routeplanner.sessions"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def session() -> Session:
+    """The request's database session (one per app context)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["routeplanner.sessions"]()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+def new_session(app: Flask) -> Session:
+    """A session outside a request (CLI commands, start-up)."""
+    return app.extensions["routeplanner.sessions"]()
+
+
+def scenarios(s: Session) -> Iterator[ScenarioRow]:
+    return iter(s.scalars(select(ScenarioRow).order_by(ScenarioRow.id)))

@@ -1,0 +1,1 @@
+"""HTML templates of the web service (kept at the top of the repository by design)."""
