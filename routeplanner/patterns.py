@@ -26,11 +26,6 @@ def allowed_day_indices(stop: Stop, cycle: Cycle) -> list[int]:
     return [i for i, d in enumerate(cycle.days) if d in stop.days]
 
 
-def _even_offsets(n: int, total: int) -> list[int]:
-    # floor(k * total / n + 1/2) in integers: gaps are floor or ceil of total/n
-    return [(2 * k * total + n) // (2 * n) for k in range(n)]
-
-
 def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
     """Every pattern the stop's frequency and weekdays allow, in a fixed order.
 
@@ -59,13 +54,48 @@ def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
     allowed = set(days)
     seen: set[Pattern] = set()
     out: list[Pattern] = []
-    for t0 in range(total):
-        ts = sorted((t0 + off) % total for off in _even_offsets(n, total))
-        pattern = tuple((t // n_days, t % n_days) for t in ts)
-        if all(d in allowed for _, d in pattern) and pattern not in seen:
+    for ts in _even_spreads(n, total, allowed, n_days):
+        pattern = tuple((t // n_days, t % n_days) for t in sorted(ts))
+        if pattern not in seen:
             seen.add(pattern)
             out.append(pattern)
+            if len(out) >= MAX_PATTERNS:
+                break
     return out
+
+
+#: Enough choice for the solver; more only slows the pattern phase down.
+MAX_PATTERNS = 200
+
+
+def _even_spreads(n: int, total: int, allowed: set[int], n_days: int):
+    """Working-day indices of n visits whose circular gaps are all floor or ceil of total/n.
+
+    Depth-first over the gaps, first slot in calendar order, pruned as soon as
+    a visit lands on a day the stop does not allow.
+    """
+    q, r = divmod(total, n)
+    gaps = (q,) if r == 0 else (q, q + 1)
+
+    def extend(ts: list[int], used: int):
+        if len(ts) == n:
+            last_gap = total - (ts[-1] - ts[0])
+            if last_gap in gaps:
+                yield list(ts)
+            return
+        for g in gaps:
+            t = ts[-1] + g
+            if t - ts[0] >= total or (t % total) % n_days not in allowed:
+                continue
+            ts.append(t)
+            yield from extend(ts, used + g)
+            ts.pop()
+
+    for t0 in range(total):
+        if t0 % n_days not in allowed:
+            continue
+        for ts in extend([t0], 0):
+            yield [t % total for t in ts]
 
 
 def copy_slot_ranges(stop: Stop, cycle: Cycle) -> list[list[Slot]]:

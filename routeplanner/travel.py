@@ -119,9 +119,15 @@ class MatrixFileProvider:
 
         name = str(self.path)
         try:
-            frame = pd.read_csv(self.path, dtype=str, keep_default_na=False, sep=None, engine="python")
+            # utf-8-sig: Excel's "CSV UTF-8" starts with a BOM.  Blank lines are
+            # kept so row numbers match what the spreadsheet shows.
+            frame = pd.read_csv(
+                self.path, dtype=str, keep_default_na=False, sep=None, engine="python",
+                encoding="utf-8-sig", skip_blank_lines=False,
+            )
         except (OSError, ValueError) as exc:
             raise InputError([Problem(name, None, "", str(exc), "a readable CSV file from,to,km,minutes")])
+        frame = frame.fillna("")  # blank lines come back as NaN
         frame.columns = [str(c).strip().lower() for c in frame.columns]
         missing = [c for c in self.COLUMNS if c not in frame.columns]
         if missing:
@@ -132,6 +138,8 @@ class MatrixFileProvider:
         problems: list[Problem] = []
         for i, row in enumerate(frame.itertuples(index=False), start=2):
             rec = dict(zip(frame.columns, row))
+            if not any(str(v).strip() for v in row):
+                continue
             values = []
             for col in ("km", "minutes"):
                 text = rec[col].strip().replace(",", ".")

@@ -1,0 +1,259 @@
+"""The command line, run as a user runs it: ``python -m routeplanner`` in a subprocess.
+
+Scenarios are written into tmp_path in the input contract's format
+(``/work/shared/contracts/inputs.md``): a scenario TOML beside a stops CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCENARIO_TOML = """\
+name = "{name}"
+stops = "stops.csv"
+
+[depot]
+name = "Bibliotekos kiemas"
+lat = 55.0
+lon = 25.0
+
+[cycle]
+weeks = 2
+days = {days}
+start_date = "2026-11-30"
+
+[[vehicles]]
+name = "Bibliobusas"
+capacity_books = 2500
+shift_start = "08:00"
+shift_end = "17:00"
+break_minutes = 45
+break_after_minutes = 270
+
+[travel]
+method = "haversine"
+circuity = 1.35
+speed_kmh = 45
+
+[solver]
+time_limit_s = 5
+stable_minutes = 15
+"""
+
+HEADER = "id,name,lat,lon,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority\n"
+
+SMALL_STOPS = HEADER + (
+    "alpha,Alpha,55.05,25.10,20,weekly,,,,,\n"
+    "bravo,Bravo,55.00,25.20,30,fortnightly,,,,,\n"
+    "school,Mokykla,54.95,25.15,40,,45,09:00,12:00,Tue,\n"
+    "charlie,Charlie,55.10,24.90,10,2,,,,,\n"
+)
+SMALL_NAMES = {"alpha": "Alpha", "bravo": "Bravo", "school": "Mokykla", "charlie": "Charlie"}
+
+
+def medium_stops() -> str:
+    """Fourteen stops around the depot, mixed frequencies: enough for the search to matter."""
+    rows = []
+    for i in range(14):
+        lat = 55.0 + 0.03 * ((i * 5) % 7 - 3)
+        lon = 25.0 + 0.04 * ((i * 3) % 9 - 4)
+        freq = ["weekly", "fortnightly", "", "fortnightly"][i % 4]
+        window = "09:00,13:00" if i == 5 else ","
+        rows.append(f"s{i:02d},Kaimas {i},{lat:.4f},{lon:.4f},{8 + 3 * i},{freq},,{window},,\n")
+    return HEADER + "".join(rows)
+
+
+def write_scenario(folder: Path, stops_csv: str, *, name="CLI test", days='["Mon", "Tue"]') -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stops.csv").write_text(stops_csv, encoding="utf-8")
+    path = folder / "scenario.toml"
+    path.write_text(SCENARIO_TOML.format(name=name, days=days), encoding="utf-8")
+    return path
+
+
+def run_cli(*args, env_extra=None, timeout=120) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if env_extra:
+        env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "routeplanner", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """One ``plan --json --csv`` run shared by the tests that read its output."""
+    folder = tmp_path_factory.mktemp("plan")
+    scenario = write_scenario(folder, SMALL_STOPS)
+    out_json, out_csv = folder / "plan.json", folder / "visits.csv"
+    result = run_cli("plan", scenario, "--json", out_json, "--csv", out_csv, "--time-limit", 2)
+    return scenario, out_json, out_csv, result
+
+
+def visits_of(doc: dict) -> list[dict]:
+    return [dict(v, vehicle=r["vehicle"], week=r["week"], day=r["day"]) for r in doc["routes"] for v in r["visits"]]
+
+
+def test_plan_prints_the_timetable_and_writes_json_and_csv(planned, validate_plan):
+    _scenario, out_json, out_csv, result = planned
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "CLI test" in out
+    assert "Cycle: 2 week(s), Mon Tue, from 2026-11-30" in out
+    assert "Week 1 Mon 2026-11-30 — Bibliobusas" in out
+    assert "Timetable by stop" in out and "Totals" in out
+    assert "Stops served: 4 of 4" in out
+    for name in SMALL_NAMES.values():
+        assert name in out
+    assert "Traceback" not in result.stderr
+
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    assert validate_plan(doc) == []
+    assert doc["scenario"] == "CLI test"
+    assert doc["unserved"] == []
+    visits = visits_of(doc)
+    # weekly 2 + fortnightly 1 + once 1 + twice 2
+    counts = {sid: sum(v["stop_id"] == sid for v in visits) for sid in SMALL_NAMES}
+    assert counts == {"alpha": 2, "bravo": 1, "school": 1, "charlie": 2}
+    assert doc["totals"]["visits"] == len(visits) == 6
+    (school,) = [v for v in visits if v["stop_id"] == "school"]
+    assert school["day"] == "Tue" and "09:00" <= school["arrival"] and school["departure"] <= "12:00"
+
+    with open(out_csv, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(visits)
+    assert sorted((int(r["week"]), r["day"], r["stop_id"], r["arrival"], r["departure"]) for r in rows) == sorted(
+        (v["week"], v["day"], v["stop_id"], v["arrival"], v["departure"]) for v in visits
+    )
+    assert {r["name"] for r in rows} == set(SMALL_NAMES.values())
+    assert all(r["vehicle"] == "Bibliobusas" and r["date"].startswith("2026-") for r in rows)
+
+
+def test_check_on_the_planned_json_is_ok(planned):
+    scenario, out_json, _csv, result = planned
+    assert result.returncode == 0, result.stderr
+    check = run_cli("check", scenario, out_json)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Plan check: OK" in check.stdout
+    assert "Stops served: 4 of 4" in check.stdout
+
+
+def tamper(planned, tmp_path, edit) -> subprocess.CompletedProcess:
+    scenario, out_json, _csv, result = planned
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    edit(doc)
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return run_cli("check", scenario, bad)
+
+
+def test_check_names_an_arrival_moved_outside_the_window(planned, tmp_path):
+    def move_school(doc):
+        (school,) = [v for r in doc["routes"] for v in r["visits"] if v["stop_id"] == "school"]
+        school["arrival"], school["departure"] = "11:40", "12:25"
+
+    check = tamper(planned, tmp_path, move_school)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "violation(s)" in check.stdout
+    assert "[window]" in check.stdout
+    assert "Mokykla closes 12:25, after its window ends (12:00)" in check.stdout
+
+
+def test_check_names_a_removed_visit(planned, tmp_path):
+    def drop_one_alpha(doc):
+        for r in doc["routes"]:
+            keep = [v for v in r["visits"] if v["stop_id"] != "alpha"]
+            if len(keep) < len(r["visits"]):
+                r["visits"] = keep
+                return
+        raise AssertionError("no visit to alpha in the plan")
+
+    check = tamper(planned, tmp_path, drop_one_alpha)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "[frequency]" in check.stdout
+    assert "Alpha (weekly) gets 1 visit(s) in the cycle; it needs 2." in check.stdout
+
+
+def test_check_on_malformed_json_is_bad_input(planned, tmp_path):
+    scenario = planned[0]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"scenario": "x", ', encoding="utf-8")
+    check = run_cli("check", scenario, broken)
+    assert check.returncode == 2
+    assert "broken.json" in check.stderr and "valid JSON" in check.stderr
+    assert "Traceback" not in check.stderr
+
+
+def test_bad_stops_file_is_refused_with_file_row_column_and_value(tmp_path):
+    stops = SMALL_STOPS.replace("bravo,Bravo,55.00,25.20,30", "bravo,Bravo,55.00,abc,30").replace(
+        "charlie,Charlie,55.10,24.90,10,2", "charlie,Charlie,55.10,24.90,-5,2"
+    )
+    scenario = write_scenario(tmp_path, stops)
+    out_json = tmp_path / "plan.json"
+    result = run_cli("plan", scenario, "--json", out_json, "--time-limit", 1)
+    assert result.returncode == 2, result.stdout + result.stderr
+    err = result.stderr
+    assert "Traceback" not in err
+    assert "2 problem(s)" in err  # every problem at once
+    lines = err.splitlines()
+    (lon_line,) = [ln for ln in lines if "'abc'" in ln]
+    assert "stops.csv" in lon_line and "row 3" in lon_line and "column 'lon'" in lon_line
+    (loans_line,) = [ln for ln in lines if "'-5'" in ln]
+    assert "stops.csv" in loans_line and "row 5" in loans_line and "column 'loans_per_visit'" in loans_line
+    assert not out_json.exists(), "nothing is written for refused input"
+    assert "Timetable by stop" not in result.stdout
+
+
+def test_reproducible_plans_are_identical_across_hash_seeds(tmp_path):
+    scenario = write_scenario(tmp_path, medium_stops(), name="Reproducible", days='["Mon", "Tue", "Wed"]')
+    docs, texts = [], []
+    for seed in ("1", "987654"):
+        out = tmp_path / f"plan-{seed}.json"
+        result = run_cli("plan", scenario, "--json", out, "--reproducible", 200, "--quiet",
+                         env_extra={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        docs.append(doc)
+        info = doc.pop("solver")
+        assert info["work_limit"] == 200 and info["stopped_by"] == "work limit"
+        texts.append(json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+    assert texts[0] == texts[1]
+    assert sum(len(r["visits"]) for r in docs[0]["routes"]) > 10, "a plan worth comparing"
+
+
+def test_help_works():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "plan" in result.stdout and "check" in result.stdout
+    plan_help = run_cli("plan", "--help")
+    assert plan_help.returncode == 0
+    assert "--reproducible" in plan_help.stdout and "--time-limit" in plan_help.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_time_limit_must_be_positive(tmp_path, value):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    result = run_cli("plan", scenario, f"--time-limit={value}")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--time-limit" in result.stderr and "> 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_scenario_file_is_bad_input(tmp_path):
+    result = run_cli("plan", tmp_path / "nope.toml", "--time-limit", 1)
+    assert result.returncode == 2
+    assert "nope.toml" in result.stderr
+    assert "Traceback" not in result.stderr
