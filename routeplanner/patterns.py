@@ -103,7 +103,9 @@ def copy_slot_ranges(stop: Stop, cycle: Cycle) -> list[list[Slot]]:
 
     Visit k of a period-p stop may fall in weeks [k*p, (k+1)*p); visit k of an
     N-visit stop in the k-th N-th of the cycle.  Used to let the solver place
-    the visits freely first and read a pattern off the result.
+    the visits freely first and read a pattern off the result.  Where allowed
+    weekdays leave a visit's share of the cycle empty, it may take the k-th
+    slot of any candidate pattern instead.
     """
     days = allowed_day_indices(stop, cycle)
     weeks, n_days = cycle.weeks, len(cycle.days)
@@ -117,4 +119,7 @@ def copy_slot_ranges(stop: Stop, cycle: Cycle) -> list[list[Slot]]:
     for k in range(n):
         lo, hi = k * total // n, (k + 1) * total // n
         out.append([(t // n_days, t % n_days) for t in range(lo, hi) if t % n_days in days])
+    if not all(out):
+        patterns = candidate_patterns(stop, cycle)
+        out = [r or sorted({p[k] for p in patterns}) for k, r in enumerate(out)]
     return out
