@@ -320,7 +320,9 @@ def solve(
             allowed = sorted(r for s in slots for r in problem.slot_vehicles.get(s, []))
             free_jobs.append(_Job(i, k, allowed))
     placed: dict[int, list[Slot]] = {}
-    if free_jobs:
+    # Nothing to choose when every stop has one pattern (a one-day cycle, say).
+    choice = any(len(candidate_patterns(stops[i], cycle)) > 1 for i in plannable)
+    if free_jobs and choice:
         outcome1 = _route_model(
             problem, free_jobs, False, limit * 0.25, None if work is None else max(1, work // 4),
             "patterns", progress, started, shift_margin=0.1,
