@@ -101,6 +101,13 @@ class _Problem:
         # can cause, so demand comes first and distance second.
         far = int(self.dist[0, :].max() + self.dist[:, 0].max()) + 1
         self.loan_value = max(far, 1000)
+        # The time axis: a day, or longer when a shift or window says so (the
+        # standard VRPTW benchmarks run on horizons of several thousand units).
+        self.horizon = max(
+            [DAY_MIN]
+            + [v.shift_end_min for v in scenario.vehicles]
+            + [s.window_end_min for s in scenario.stops if s.window_end_min is not None]
+        )
 
     def penalty(self, stop_index: int) -> int:
         stop = self.scenario.stops[stop_index]
@@ -143,7 +150,7 @@ def _route_model(
     routing.AddDimensionWithVehicleCapacity(
         load_cb, 0, [v.capacity_books for v in vehicles], True, "books"
     )
-    routing.AddDimension(time_cb, DAY_MIN, DAY_MIN, False, "time")
+    routing.AddDimension(time_cb, problem.horizon, problem.horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
 
     node_visit_transits = [0] * routing.Size()
@@ -177,7 +184,7 @@ def _route_model(
         index = manager.NodeToIndex(node)
         stop = stops[job.stop]
         lo = stop.window_start_min if stop.window_start_min is not None else 0
-        hi = (stop.window_end_min if stop.window_end_min is not None else DAY_MIN) - stop.service_min
+        hi = (stop.window_end_min if stop.window_end_min is not None else problem.horizon) - stop.service_min
         time_dim.CumulVar(index).SetRange(lo, hi)
         routing.VehicleVar(index).SetValues([-1] + sorted(job.vehicles))
         routing.AddDisjunction([index], problem.penalty(job.stop))
@@ -192,7 +199,7 @@ def _route_model(
             members = groups[stop_index]
             if len(members) < 2:
                 continue
-            anchor = solver.IntVar(0, DAY_MIN, f"anchor {stop_index}")
+            anchor = solver.IntVar(0, problem.horizon, f"anchor {stop_index}")
             for index in members:
                 cumul = time_dim.CumulVar(index)
                 solver.Add(cumul >= anchor)
