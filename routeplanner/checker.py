@@ -299,7 +299,10 @@ class _Checker:
         least driving on the clock afterwards, so if it fails every split does.
         Breaks that are too short do not reset the clock (they are reported
         as break-short and still count as time in the timing rule).
+        A vehicle with ``break_minutes = 0`` has no break rule to keep.
         """
+        if vehicle.break_minutes <= 0:
+            return
         limit = vehicle.break_after_minutes
         since_break = 0.0
         for j, drive in enumerate(drives):

@@ -348,6 +348,7 @@ def solve(
     outcome = None
     initial: list[list[int]] | None = None
     rounds = 0
+    polished = False
     while True:
         jobs = [
             _Job(i, k, problem.slot_vehicles[slot])
@@ -370,10 +371,15 @@ def solve(
         if rounds > 3 or (work is None and limit - (time.monotonic() - started) < 1.0):
             break
         moves = _better_patterns(problem, plannable, patterns, routes)
+        initial = _initial_routes(problem, jobs, routes, patterns | moves, plannable)
         if not moves:
-            break
+            if work is not None or limit - (time.monotonic() - started) < 1.0 or polished:
+                break
+            # Nothing to repair: spend the rest of the time improving this timetable.
+            polished = True
+            rounds = 3
+            continue
         patterns.update(moves)
-        initial = _initial_routes(problem, jobs, routes, patterns, plannable)
 
     served_counts = Counter(v.stop_id for r in routes for v in r.visits)
     for i in plannable:
