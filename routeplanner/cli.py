@@ -2,6 +2,8 @@
 
     routeplanner plan SCENARIO.toml [--json FILE] [--csv FILE] [--time-limit S] [--reproducible [N]]
     routeplanner check SCENARIO.toml PLAN.json
+    routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
+    routeplanner worker                                       (background solves only)
 
 Exit codes: 0 fine, 1 the checker found violations, 2 bad input (every
 problem is printed, with file, row, column, value and what was expected).
@@ -45,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
     check.add_argument("scenario", help="scenario TOML file")
     check.add_argument("plan", help="plan JSON file")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the web service (waitress) with its background solves",
+        description="Serve the web app and the JSON API. Settings come from ROUTEPLANNER_* "
+        "(see routeplanner/config.py): by default SQLite in the instance folder, the sample scenario "
+        "loaded into an empty database, one solve at a time in a separate process.",
+    )
+    serve.add_argument("--host", help="address to listen on (default: ROUTEPLANNER_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: ROUTEPLANNER_PORT or 5000)")
+    serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve.add_argument(
+        "--no-runner", action="store_true", help="do not run solves here; run `routeplanner worker` beside it"
+    )
+
+    sub.add_parser(
+        "worker",
+        help="run queued solves only, in the foreground (beside `routeplanner serve --no-runner`)",
+    )
     return parser
 
 
@@ -84,6 +105,59 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _on_sigterm_exit() -> None:
+    """Let SIGTERM end the process like Ctrl-C, so running solves are recorded as stopped."""
+    import signal
+
+    def _exit(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from waitress.server import create_server
+
+    from routeplanner.config import Settings
+    from routeplanner.web import create_app, jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    app = create_app({"START_RUNNER": not args.no_runner})
+    _on_sigterm_exit()
+    try:
+        server = create_server(app, host=host, port=port, threads=max(1, args.threads))
+        print(f"routeplanner: serving on http://{host}:{server.effective_port}/  (Ctrl-C stops it)",
+              file=sys.stderr, flush=True)
+        server.run()  # returns on Ctrl-C or SIGTERM
+    except KeyboardInterrupt:
+        pass
+    finally:
+        jobs.stop_runner(app)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from routeplanner.web import create_app, jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app({"START_RUNNER": False})
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _s, _f: stop.set())
+    print("routeplanner: solving queued jobs (Ctrl-C stops)", file=sys.stderr)
+    jobs.run_worker(app, stop)
+    return 0
+
+
 def _arg_problem(option: str, value: str, expected: str):
     from routeplanner.errors import Problem
 
@@ -95,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "plan":
             return _plan(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "worker":
+            return _worker(args)
         return _check(args)
     except InputError as exc:
         print(f"routeplanner: {exc}", file=sys.stderr)

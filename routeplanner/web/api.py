@@ -1,5 +1,917 @@
-"""JSON API (placeholder until it lands)."""
+"""The JSON API under ``/api``, described by ``GET /api/openapi.json``.
 
-from flask import Blueprint
+Every error is a JSON body ``{"error": "...", "problems": [...]}`` with a 4xx
+status; each problem is ``{file, row, column, value, expected}`` exactly as
+the importers report it (``row`` counts like a spreadsheet: the header is
+row 1, so ``stops[0]`` of a JSON body is row 2).  Input is validated by the
+same code as the command line: a JSON scenario is written out as the scenario
+TOML plus a stops CSV and read back through
+:func:`routeplanner.io.scenario_from_toml_text`, so the rules and the messages
+are the ones of the input contract.  Nothing is saved unless everything is
+valid.
+
+Every change passes :func:`routeplanner.web.access.require` first.
+
+Helpers the HTML pages may reuse: :func:`scenario_from_upload`,
+:func:`scenario_from_json`, :func:`scenario_dict`, :func:`plan_summary`,
+:func:`plan_kpis`, :func:`compare_plans`, :func:`check_report`.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+import json
+import math
+import re
+import tomllib
+from datetime import date, datetime, time
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any, Iterable, Mapping
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
+from routeplanner.model import WEEKDAYS, Scenario
+from routeplanner.web import access, db, jobs
+from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+#: Travel methods the web service accepts: a matrix file would be a path on
+#: the server (not something a browser can hand over), OSRM is not built yet.
+WEB_TRAVEL_METHODS = ("haversine", "geodesic")
+#: Lengths the storage columns hold.
+MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
+#: Plans in one comparison.
+MAX_COMPARE = 10
+#: Stops in one scenario: a bookmobile timetable, not a country's address list
+#: (the travel matrix grows with the square of it).
+MAX_STOPS = 2000
+#: Keys of a scenario document that describe the row, not the scenario.
+_META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count")
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def wants_json() -> bool:
+    """Whether the current request is an API request (errors answer in JSON)."""
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def problem_dict(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "expected": p.expected}
+
+
+def error_response(status: int, message: str, problems: Iterable[Problem] = ()) -> Response:
+    response = jsonify({"error": message, "problems": [problem_dict(p) for p in problems]})
+    response.status_code = status
+    return response
+
+
+class ApiError(Exception):
+    """Raised by a view to answer with a JSON error."""
+
+    def __init__(self, status: int, message: str, problems: Iterable[Problem] = ()):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = list(problems)
+
+
+def _http_error(e: HTTPException):
+    if not wants_json():
+        return e  # HTML pages: Flask's own answer (or the pages' handlers)
+    code = e.code or 500
+    message = e.description if code != 500 else _("internal error; the details are in the server log")
+    response = error_response(code, message or HTTP_STATUS_CODES.get(code, "error"))
+    for name, value in e.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+def _json_errors_after(response: Response) -> Response:
+    """Safety net: an /api error answered by a non-JSON handler becomes JSON."""
+    if response.status_code >= 400 and wants_json() and response.mimetype != "application/json":
+        code = response.status_code
+        out = error_response(code, HTTP_STATUS_CODES.get(code, "error"))
+        if "Allow" in response.headers:
+            out.headers["Allow"] = response.headers["Allow"]
+        return out
+    return response
+
+
+@bp.record_once
+def _register(state) -> None:
+    app = state.app
+    for code in (400, 401, 403, 404, 405, 406, 409, 410, 413, 415, 422, 429, 500):
+        app.register_error_handler(code, _http_error)
+    app.after_request(_json_errors_after)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError):
+    return error_response(e.status, e.message, e.problems)
+
+
+@bp.errorhandler(InputError)
+def _input_error(e: InputError):
+    return error_response(422, _("the input has %(n)d problem(s); nothing was saved", n=len(e.problems)), e.problems)
+
+
+@bp.errorhandler(jobs.JobNotFound)
+def _not_found(e: jobs.JobNotFound):
+    return error_response(404, str(e))
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_body(*, required: bool = True) -> Any:
+    """The request body as JSON (400 when it is not JSON; None when empty and optional)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, _("a JSON body is required"))
+        return None
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(
+            400,
+            _("the request body is not valid JSON"),
+            [Problem("request", None, "", str(exc), "a JSON document in UTF-8")],
+        ) from None
+
+
+def _json_object(*, required: bool = True) -> dict[str, Any]:
+    body = _json_body(required=required)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError(400, _("the request body must be a JSON object"),
+                       [Problem("request", None, "", _short(body), "a JSON object {...}")])
+    return body
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _is_multipart() -> bool:
+    return request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+# --- scenario validation ------------------------------------------------------------------
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Plain data (JSON or parsed TOML) as TOML text; None values are left out.
+
+    Written for validation, not beauty: whatever types the data has, the
+    TOML says the same, so the scenario reader reports wrong types itself.
+    """
+    scalars, tables, arrays = [], [], []
+    for key, value in data.items():
+        if value is None:
+            continue
+        k = _toml_key(str(key))
+        if isinstance(value, dict):
+            tables.append(f"[{k}]")
+            tables += [f"{_toml_key(str(kk))} = {_toml_value(vv)}" for kk, vv in value.items() if vv is not None]
+            tables.append("")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                arrays.append(f"[[{k}]]")
+                arrays += [f"{_toml_key(str(kk))} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
+                arrays.append("")
+        else:
+            scalars.append(f"{k} = {_toml_value(value)}")
+    return "\n".join(scalars + [""] + tables + arrays)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (list, tuple)):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
+    """A JSON list of stops (``GET .../stops`` form) as the bytes of a stops CSV.
+
+    Shape problems (not a list, an item not an object, an unknown key) come
+    back as problems; the values themselves are left to the stops reader.
+    """
+    problems: list[Problem] = []
+    if not isinstance(stops, list):
+        problems.append(Problem(file, None, "", _short(stops), "a list of stops [{...}, ...]"))
+        stops = []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STOP_COLUMNS)
+    for i, item in enumerate(stops):
+        row = i + 2
+        if not isinstance(item, dict):
+            problems.append(Problem(file, row, "", _short(item), "a stop object {\"name\": ..., \"lat\": ..., ...}"))
+            writer.writerow([""] * len(STOP_COLUMNS))
+            continue
+        for key in item:
+            if key not in STOP_COLUMNS:
+                problems.append(Problem(file, row, str(key), _short(item[key]), "one of the keys " + ", ".join(STOP_COLUMNS)))
+        writer.writerow([_cell(item.get(c)) for c in STOP_COLUMNS])
+    return out.getvalue().encode("utf-8"), problems
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _length_problems(scenario: Scenario, source: str, stops_file: str) -> list[Problem]:
+    problems = []
+    if len(scenario.stops) > MAX_STOPS:
+        problems.append(Problem(stops_file, None, "", f"{len(scenario.stops)} stops", f"at most {MAX_STOPS} stops"))
+    texts = [(source, None, "name", scenario.name), (source, None, "depot.name", scenario.depot.name)]
+    texts += [(source, None, f"vehicles[{i}].name", v.name) for i, v in enumerate(scenario.vehicles, start=1)]
+    for i, stop in enumerate(scenario.stops):
+        texts += [(stops_file, i + 2, c, getattr(stop, a)) for c, a in (("id", "id"), ("name", "name"),
+                                                                          ("address", "address"))]
+    for file, row, column, text in texts:
+        if _CONTROL.search(text):
+            problems.append(Problem(file, row, column, _CONTROL.sub("?", text)[:60],
+                                    "text without control characters"))
+    if len(scenario.name) > MAX_NAME:
+        problems.append(Problem(source, None, "name", scenario.name[:60] + "...", f"at most {MAX_NAME} characters"))
+    for i, stop in enumerate(scenario.stops):
+        if len(stop.id) > MAX_STOP_ID:
+            problems.append(Problem(stops_file, i + 2, "id", stop.id[:60] + "...", f"at most {MAX_STOP_ID} characters"))
+        if stop.service_min > 24 * 60:
+            problems.append(Problem(stops_file, i + 2, "service_minutes", str(stop.service_min),
+                                    "whole minutes, at most 1440 (one day)"))
+        if len(stop.name) > MAX_STOP_NAME:
+            problems.append(Problem(stops_file, i + 2, "name", stop.name[:60] + "...", f"at most {MAX_STOP_NAME} characters"))
+    return problems
+
+
+def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], column=lambda k: k) -> dict[str, Any]:
+    """Refuse what only makes sense on the command line: files on the server."""
+    data = dict(data)
+    travel = data.get("travel")
+    if isinstance(travel, dict):
+        travel = dict(travel)
+        if travel.get("matrix") is not None:
+            problems.append(Problem(source, None, column("travel.matrix"), _short(travel["matrix"]),
+                                    "no travel matrix: the web service plans with haversine or geodesic distances"))
+            travel.pop("matrix")
+        method = travel.get("method")
+        if isinstance(method, str) and method not in WEB_TRAVEL_METHODS:
+            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(WEB_TRAVEL_METHODS)))
+            travel["method"] = WEB_TRAVEL_METHODS[0]
+        data["travel"] = travel
+    return data
+
+
+def validate_scenario(
+    data: Mapping[str, Any],
+    stops_upload: tuple[str, bytes],
+    *,
+    source: str = "scenario",
+    pre_problems: Iterable[Problem] = (),
+    rename: Mapping[str, str] | None = None,
+) -> Scenario:
+    """The scenario of ``data`` (scenario TOML keys, parsed) with the stops
+    table ``stops_upload=(filename, bytes)``, checked by the scenario reader.
+
+    Raises one :class:`InputError` with every problem: ``pre_problems``, the
+    web's own refusals and all of the reader's.  ``rename`` maps problem
+    columns (dotted TOML keys) to the names the client used.
+    """
+    problems = list(pre_problems)
+    column = (lambda k: rename.get(k, k)) if rename else (lambda k: k)
+    clean = _web_travel({k: v for k, v in data.items() if k not in _META_KEYS}, source, problems, column)
+    clean["stops"] = stops_upload[0]
+    scenario = None
+    try:
+        scenario = scenario_from_toml_text(
+            to_toml(clean), base_dir="/nonexistent", source_name=source, stops_upload=stops_upload
+        )
+    except InputError as err:
+        problems += [Problem(p.file, p.row, column(p.column) if p.file == source else p.column, p.value, p.expected)
+                     for p in err.problems]
+    if scenario is not None:
+        problems += _length_problems(scenario, source, stops_upload[0])
+    if problems:
+        raise InputError(problems)
+    assert scenario is not None
+    return scenario
+
+
+def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario", stops_file: str = "stops") -> Scenario:
+    """A scenario from its JSON form (:func:`scenario_dict`, ``io.jsonform``).
+
+    ``stops`` (a list) replaces ``data["stops"]``.  Problems about the stops
+    name ``stops_file`` and count rows from 2 (``stops[0]`` is row 2).
+    """
+    if not isinstance(data, dict):
+        raise InputError([Problem(source, None, "", _short(data), "a scenario object {\"name\": ..., ...}")])
+    data = dict(data)
+    if stops is None:
+        stops = data.pop("stops", None)
+        if stops is None:
+            raise InputError([Problem(source, None, "stops", "", "the list of stops (required)")])
+    else:
+        data.pop("stops", None)
+    blob, problems = stops_csv(stops, stops_file)
+    try:
+        return validate_scenario(data, (stops_file + ".csv", blob), source=source, pre_problems=problems)
+    except InputError as err:
+        raise InputError([_rename_file(p, stops_file + ".csv", stops_file) for p in err.problems]) from None
+
+
+def _rename_file(p: Problem, old: str, new: str) -> Problem:
+    return Problem(new, p.row, p.column, p.value, p.expected) if p.file == old else p
+
+
+#: Form field -> scenario TOML key (a scenario made from a plain form and a stops file).
+FORM_FIELDS: dict[str, tuple[str, str]] = {
+    # field: (dotted key, type)
+    "name": ("name", "text"),
+    "depot_name": ("depot.name", "text"),
+    "depot_lat": ("depot.lat", "float"),
+    "depot_lon": ("depot.lon", "float"),
+    "weeks": ("cycle.weeks", "int"),
+    "days": ("cycle.days", "days"),
+    "start_date": ("cycle.start_date", "text"),
+    "vehicle_name": ("vehicles[1].name", "text"),
+    "capacity_books": ("vehicles[1].capacity_books", "int"),
+    "shift_start": ("vehicles[1].shift_start", "text"),
+    "shift_end": ("vehicles[1].shift_end", "text"),
+    "break_minutes": ("vehicles[1].break_minutes", "int"),
+    "break_after_minutes": ("vehicles[1].break_after_minutes", "int"),
+    "travel_method": ("travel.method", "text"),
+    "circuity": ("travel.circuity", "float"),
+    "speed_kmh": ("travel.speed_kmh", "float"),
+    "time_limit_s": ("solver.time_limit_s", "float"),
+    "stable_minutes": ("solver.stable_minutes", "int"),
+}
+
+
+def _form_value(text: str, kind: str) -> Any:
+    text = text.strip()
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                f = float(text.replace(",", "."))
+                return int(f) if f.is_integer() else text
+            except ValueError:
+                return text
+    if kind == "float":
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return text
+    return text
+
+
+def _form_scenario(form: Mapping[str, Any]) -> dict[str, Any]:
+    """Scenario TOML data from form fields (:data:`FORM_FIELDS`); empty fields: defaults."""
+    data: dict[str, Any] = {"depot": {}, "cycle": {}, "vehicles": [{}], "travel": {}, "solver": {}}
+    for field, (key, kind) in FORM_FIELDS.items():
+        if kind == "days":
+            values = form.getlist(field) if hasattr(form, "getlist") else [form.get(field, "")]
+            days = [d for v in values for d in re.split(r"[;,\s]+", v or "") if d]
+            if days:
+                data["cycle"]["days"] = days
+            continue
+        raw = form.get(field)
+        if raw is None or not str(raw).strip():
+            continue
+        value = _form_value(str(raw), kind)
+        if key.startswith("vehicles[1]."):
+            data["vehicles"][0][key.split(".", 1)[1]] = value
+        elif "." in key:
+            table, k = key.split(".", 1)
+            data[table][k] = value
+        else:
+            data[key] = value
+    return data
+
+
+def _filename(storage: FileStorage, default: str) -> str:
+    name = storage.filename or default
+    # browsers of old sent the whole path
+    name = PureWindowsPath(PurePosixPath(name).name).name or default
+    return name[:200]
+
+
+def _uploaded(files: Mapping[str, FileStorage], field: str) -> FileStorage | None:
+    storage = files.get(field)
+    if storage is None or not storage.filename:  # a file input left empty sends no filename
+        return None
+    return storage
+
+
+def scenario_from_upload(
+    stops_file: FileStorage | None,
+    toml_file: FileStorage | None,
+    form: Mapping[str, Any],
+) -> Scenario:
+    """A scenario from an upload: the stops table (CSV/XLSX) plus either a
+    scenario TOML file or the form fields of :data:`FORM_FIELDS`.
+
+    Raises one :class:`InputError` listing every problem of every part.
+    """
+    problems: list[Problem] = []
+    if stops_file is None:
+        problems.append(Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file"))
+        stops_upload = None
+    else:
+        stops_upload = (_filename(stops_file, "stops.csv"), stops_file.read())
+        if not stops_upload[1]:
+            problems.append(Problem(stops_upload[0], None, "", "", "a stops table (the uploaded file is empty)"))
+            stops_upload = None
+
+    rename: dict[str, str] | None = None
+    data: dict[str, Any] | None = None
+    if toml_file is not None:
+        source = _filename(toml_file, "scenario.toml")
+        try:
+            text = toml_file.read().decode("utf-8-sig")
+            data = tomllib.loads(text)
+        except UnicodeDecodeError:
+            problems.append(Problem(source, None, "", "", "a TOML file in UTF-8 encoding"))
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(source, None, "", str(exc), "a valid TOML file"))
+    else:
+        source = "form"
+        data = _form_scenario(form)
+        rename = {key: field for field, (key, _kind) in FORM_FIELDS.items()}
+
+    if data is None or stops_upload is None:
+        # Still read what can be read, so every problem shows at once.
+        if stops_upload is not None:
+            try:
+                read_stops_bytes(stops_upload[1], stops_upload[0])
+            except InputError as err:
+                problems += err.problems
+        raise InputError(problems)
+    return validate_scenario(data, stops_upload, source=source, pre_problems=problems, rename=rename)
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def scenario_dict(row: ScenarioRow, *, stops: bool = True) -> dict[str, Any]:
+    """A scenario as the API shows it: io.jsonform's form plus the row's facts."""
+    out: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        **copy.deepcopy(row.settings or {}),
+        "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
+        "copied_from_id": row.copied_from_id,
+    }
+    if stops:
+        out["stops"] = [s.data for s in row.stops]
+    return out
+
+
+def plan_cost(row: PlanRow) -> int | None:
+    return ((row.plan or {}).get("solver") or {}).get("objective")
+
+
+def plan_summary(row: PlanRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "scenario_id": row.scenario_id,
+        "label": row.label,
+        "created_at": _iso(row.created_at),
+        "params": row.params or {},
+        "solver_version": row.solver_version,
+        "run_time_s": row.run_time_s,
+        "distance_km": row.distance_km,
+        "stops_served": row.stops_served,
+        "stops_total": row.stops_total,
+        "loans_served": row.loans_served,
+        "loans_total": row.loans_total,
+        "cost": plan_cost(row),
+    }
+
+
+def plan_kpis(row: PlanRow) -> dict[str, Any]:
+    """The comparable numbers of a plan, from its stored document."""
+    doc = row.plan or {}
+    t = doc.get("totals") or {}
+    return {
+        "km": t.get("distance_km", 0.0),
+        "drive_hours": round(float(t.get("drive_minutes", 0.0)) / 60.0, 2),
+        "service_hours": round(float(t.get("service_minutes", 0.0)) / 60.0, 2),
+        "visits": t.get("visits", 0),
+        "stops_served": t.get("stops_served", 0),
+        "stops_total": t.get("stops_total", 0),
+        "loans_served": t.get("loans_served", 0),
+        "loans_total": t.get("loans_total", 0),
+        "unserved": len(doc.get("unserved") or []),
+        "cost": plan_cost(row),
+    }
+
+
+def _stop_slots(doc: Mapping[str, Any]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """stop id -> (name, its visits in calendar order as {week, day, arrival, departure})."""
+    out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for route in doc.get("routes") or []:
+        for v in route.get("visits") or []:
+            name, slots = out.setdefault(v["stop_id"], (v.get("name", v["stop_id"]), []))
+            slots.append({"week": route["week"], "day": route["day"], "arrival": v["arrival"],
+                          "departure": v["departure"], "vehicle": route.get("vehicle", "")})
+    for _name, slots in out.values():
+        slots.sort(key=lambda x: (x["week"], WEEKDAYS.index(x["day"]) if x["day"] in WEEKDAYS else 9, x["arrival"]))
+    return out
+
+
+def moved_stops(first: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Stops whose day or time differs between two plan documents.
+
+    ``changes`` lists ``"day"`` (another week or weekday), ``"time"`` (another
+    opening time), ``"added"`` (visited only in ``other``) or ``"dropped"``
+    (visited only in ``first``).
+    """
+    a, b = _stop_slots(first), _stop_slots(other)
+    out = []
+    order = list(a) + [k for k in b if k not in a]
+    for stop_id in order:
+        before = a.get(stop_id, ("", []))[1]
+        after = b.get(stop_id, ("", []))[1]
+        key = lambda s: [(x["week"], x["day"], x["arrival"], x["departure"]) for x in s]  # noqa: E731
+        if key(before) == key(after):
+            continue
+        if not before:
+            changes = ["added"]
+        elif not after:
+            changes = ["dropped"]
+        else:
+            changes = []
+            if [(x["week"], x["day"]) for x in before] != [(x["week"], x["day"]) for x in after]:
+                changes.append("day")
+            if sorted(x["arrival"] for x in before) != sorted(x["arrival"] for x in after) or \
+                    sorted(x["departure"] for x in before) != sorted(x["departure"] for x in after):
+                changes.append("time")
+        name = (a.get(stop_id) or b.get(stop_id))[0]
+        out.append({"stop_id": stop_id, "name": name, "changes": changes, "before": before, "after": after})
+    return out
+
+
+def compare_plans(rows: list[PlanRow]) -> dict[str, Any]:
+    """KPIs of each plan, their differences from the first, and the stops
+    that moved day or time between the first plan and each other one."""
+    first = rows[0]
+    base = plan_kpis(first)
+    plans = []
+    for row in rows:
+        k = plan_kpis(row)
+        delta = {
+            key: (None if k[key] is None or base[key] is None else round(k[key] - base[key], 3))
+            for key in k
+        }
+        plans.append({**plan_summary(row), "kpis": k, "delta": delta})
+    moves = [
+        {"from_plan": first.id, "to_plan": row.id, "stops": moved_stops(first.plan, row.plan)}
+        for row in rows[1:]
+    ]
+    return {"plans": plans, "moved": moves}
+
+
+def check_report(row: PlanRow) -> dict[str, Any]:
+    """The independent checker on a stored plan against the scenario it was made from."""
+    from routeplanner.checker import check_plan
+    from routeplanner.io.jsonform import scenario_from_dict
+    from routeplanner.planio import plan_from_dict
+
+    scenario = scenario_from_dict(row.scenario_snapshot, source=f"plan {row.id}")
+    plan = plan_from_dict(row.plan, source=f"plan {row.id}")
+    report = check_plan(scenario, plan)
+    return {
+        "plan_id": row.id,
+        "ok": report.ok,
+        "violations": [
+            {"kind": v.kind, "route": v.route, "stop_id": v.stop_id, "message": v.message} for v in report.violations
+        ],
+        "totals": {
+            k: (round(v, 3) if isinstance(v, float) else v) for k, v in dataclasses.asdict(report.totals).items()
+        },
+        "stated_totals": (row.plan or {}).get("totals"),
+    }
+
+
+# --- lookups ---------------------------------------------------------------------------------------
+
+
+def _get_scenario(scenario_id: int) -> ScenarioRow:
+    row = db.session().get(ScenarioRow, scenario_id)
+    if row is None:
+        raise ApiError(404, _("scenario %(id)d not found", id=scenario_id))
+    return row
+
+
+def _get_plan(plan_id: int) -> PlanRow:
+    row = db.session().get(PlanRow, plan_id)
+    if row is None:
+        raise ApiError(404, _("plan %(id)d not found", id=plan_id))
+    return row
+
+
+def _get_job(job_id: int) -> JobRow:
+    row = db.session().get(JobRow, job_id)
+    if row is None:
+        raise ApiError(404, _("job %(id)d not found", id=job_id))
+    return row
+
+
+def _created(body: dict[str, Any], location: str, status: int = 201) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Location"] = location
+    return response
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    s = db.session()
+    access.require(access.VIEW)
+    stop_counts = dict(s.execute(select(StopRow.scenario_id, func.count()).group_by(StopRow.scenario_id)).all())
+    plan_counts = dict(s.execute(select(PlanRow.scenario_id, func.count()).group_by(PlanRow.scenario_id)).all())
+    out = []
+    for row in db.scenarios(s):
+        d = scenario_dict(row, stops=False)
+        d["stops_count"] = stop_counts.get(row.id, 0)
+        d["plans_count"] = plan_counts.get(row.id, 0)
+        out.append(d)
+    return jsonify({"scenarios": out})
+
+
+@bp.post("/scenarios")
+def create_scenario():
+    access.require(access.EDIT, None)
+    if _is_multipart():
+        scenario = scenario_from_upload(_uploaded(request.files, "stops"), _uploaded(request.files, "scenario"),
+                                        request.form)
+    else:
+        scenario = scenario_from_json(_json_object())
+    s = db.session()
+    row = ScenarioRow()
+    row.set_from_model(scenario)
+    s.add(row)
+    s.commit()
+    return _created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id))
+
+
+@bp.get("/scenarios/<int:scenario_id>")
+def get_scenario(scenario_id: int):
+    row = _get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    return jsonify(scenario_dict(row))
+
+
+@bp.put("/scenarios/<int:scenario_id>")
+def put_scenario(scenario_id: int):
+    row = _get_scenario(scenario_id)
+    access.require(access.EDIT, scenario_id)
+    data = _json_object()
+    stops = data.get("stops")
+    if stops is None:
+        stops = [s.data for s in row.stops]
+    scenario = scenario_from_json(data, stops=stops)
+    row.set_from_model(scenario)
+    row.updated_at = db.utcnow()
+    db.session().commit()
+    return jsonify(scenario_dict(row))
+
+
+@bp.delete("/scenarios/<int:scenario_id>")
+def delete_scenario(scenario_id: int):
+    row = _get_scenario(scenario_id)
+    access.require(access.DELETE, scenario_id)
+    s = db.session()
+    s.delete(row)
+    s.commit()
+    return "", 204
+
+
+@bp.post("/scenarios/<int:scenario_id>/copy")
+def copy_scenario(scenario_id: int):
+    src = _get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    access.require(access.EDIT, None)
+    body = _json_object(required=False)
+    name = body.get("name")
+    if name is None:
+        name = _("%(name)s (copy)", name=src.name)[:MAX_NAME]
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise InputError([Problem("request", None, "name", _short(name), f"the new scenario's name, 1 to {MAX_NAME} characters")])
+    s = db.session()
+    row = ScenarioRow(copied_from_id=src.id)
+    row.set_from_model(src.to_model())
+    row.name = name.strip()
+    s.add(row)
+    s.commit()
+    return _created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id))
+
+
+@bp.get("/scenarios/<int:scenario_id>/stops")
+def get_stops(scenario_id: int):
+    row = _get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    return jsonify({"scenario_id": row.id, "stops": [s.data for s in row.stops]})
+
+
+@bp.put("/scenarios/<int:scenario_id>/stops")
+def put_stops(scenario_id: int):
+    row = _get_scenario(scenario_id)
+    access.require(access.EDIT, scenario_id)
+    settings = {"name": row.name, **copy.deepcopy(row.settings or {})}
+    if _is_multipart():
+        upload = _uploaded(request.files, "stops")
+        if upload is None:
+            raise InputError([Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file")])
+        blob = upload.read()
+        scenario = validate_scenario(settings, (_filename(upload, "stops.csv"), blob))
+    else:
+        body = _json_body()
+        stops = body.get("stops") if isinstance(body, dict) else body
+        if isinstance(body, dict) and "stops" not in body:
+            raise InputError([Problem("request", None, "stops", "", "the list of stops (required)")])
+        scenario = scenario_from_json(settings, stops=stops)
+    row.set_from_model(scenario)
+    row.updated_at = db.utcnow()
+    db.session().commit()
+    return jsonify({"scenario_id": row.id, "stops": [s.data for s in row.stops]})
+
+
+# --- solves -----------------------------------------------------------------------------------------
+
+
+@bp.post("/scenarios/<int:scenario_id>/solve")
+def solve_scenario(scenario_id: int):
+    _get_scenario(scenario_id)
+    access.require(access.PLAN, scenario_id)
+    body = _json_object(required=False)
+    unknown = [k for k in body if k not in ("time_limit_s", "work_limit", "label")]
+    if unknown:
+        raise InputError([Problem("request", None, k, _short(body[k]), "one of time_limit_s, work_limit, label")
+                          for k in unknown])
+    job = jobs.submit(
+        db.session(),
+        scenario_id,
+        time_limit_s=body.get("time_limit_s"),
+        work_limit=body.get("work_limit"),
+        label=body.get("label") if body.get("label") is not None else "",
+    )
+    return _created(jobs.job_status(job), url_for("api.get_job", job_id=job.id), 202)
+
+
+@bp.get("/scenarios/<int:scenario_id>/jobs")
+def list_jobs(scenario_id: int):
+    _get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    rows = db.session().scalars(select(JobRow).where(JobRow.scenario_id == scenario_id).order_by(JobRow.id))
+    return jsonify({"jobs": [jobs.job_status(j) for j in rows]})
+
+
+@bp.get("/jobs/<int:job_id>")
+def get_job(job_id: int):
+    job = _get_job(job_id)
+    access.require(access.VIEW, job.scenario_id)
+    return jsonify(jobs.job_status(job))
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+def cancel_job(job_id: int):
+    job = _get_job(job_id)
+    access.require(access.PLAN, job.scenario_id)
+    job = jobs.request_cancel(db.session(), job_id)
+    return jsonify(jobs.job_status(job))
+
+
+# --- plans ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/scenarios/<int:scenario_id>/plans")
+def list_plans(scenario_id: int):
+    _get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    rows = db.session().scalars(select(PlanRow).where(PlanRow.scenario_id == scenario_id).order_by(PlanRow.id))
+    return jsonify({"plans": [plan_summary(r) for r in rows]})
+
+
+@bp.get("/plans/<int:plan_id>")
+def get_plan(plan_id: int):
+    row = _get_plan(plan_id)
+    access.require(access.VIEW, row.scenario_id)
+    return jsonify({
+        **row.plan,
+        "id": row.id,
+        "scenario_id": row.scenario_id,
+        "label": row.label,
+        "created_at": _iso(row.created_at),
+    })
+
+
+@bp.get("/plans/<int:plan_id>/check")
+def check_plan_view(plan_id: int):
+    row = _get_plan(plan_id)
+    access.require(access.VIEW, row.scenario_id)
+    return jsonify(check_report(row))
+
+
+@bp.delete("/plans/<int:plan_id>")
+def delete_plan(plan_id: int):
+    row = _get_plan(plan_id)
+    access.require(access.DELETE, row.scenario_id)
+    s = db.session()
+    s.delete(row)
+    s.commit()
+    return "", 204
+
+
+@bp.get("/compare")
+def compare():
+    raw = ",".join(request.args.getlist("plans"))
+    expected = f"2 to {MAX_COMPARE} plan ids separated by commas, such as plans=1,2"
+    try:
+        ids = [int(x) for x in raw.split(",") if x.strip()]
+    except ValueError:
+        ids = []
+    if not (2 <= len(ids) <= MAX_COMPARE) or len(set(ids)) != len(ids):
+        raise InputError([Problem("request", None, "plans", raw, expected)])
+    s = db.session()
+    rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(ids)))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise ApiError(404, _("plan(s) not found: %(ids)s", ids=", ".join(map(str, missing))))
+    for r in rows.values():
+        access.require(access.VIEW, r.scenario_id)
+    return jsonify(compare_plans([rows[i] for i in ids]))
+
+
+# --- the description ------------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from routeplanner.web.openapi import document
+
+    return jsonify(document(request.host_url.rstrip("/")))

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -180,7 +181,8 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)
-    best_cost: Mapped[int | None] = mapped_column(Integer)
+    # BigInteger: OR-Tools costs include drop penalties far beyond 2**31
+    best_cost: Mapped[int | None] = mapped_column(BigInteger)
     phase: Mapped[str] = mapped_column(String(40), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)

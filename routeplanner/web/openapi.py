@@ -1,0 +1,514 @@
+"""The OpenAPI 3.1 description of the JSON API (``GET /api/openapi.json``), as data.
+
+A test checks that every ``/api`` route of the app is described here and that
+nothing described here is missing from the app, and validates real answers
+against the schemas below.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from routeplanner.web.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
+
+WEEKDAY = {"type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+NULLABLE_HHMM = {"type": ["string", "null"], "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+TIMESTAMP = {"type": ["string", "null"], "description": "UTC, ISO 8601 (`2026-11-30T08:00:00Z`)"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "One thing wrong with an input, as the importers report it. `row` counts like a "
+        "spreadsheet (header = row 1; in a JSON stops list `stops[0]` is row 2); `column` is the column "
+        "header, the dotted scenario key (`vehicles[1].shift_end`) or the request field.",
+        "required": ["file", "row", "column", "value", "expected"],
+        "properties": {
+            "file": {"type": "string"},
+            "row": {"type": ["integer", "null"]},
+            "column": {"type": "string"},
+            "value": {"type": "string"},
+            "expected": {"type": "string"},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error", "problems"],
+        "properties": {"error": {"type": "string"}, "problems": {"type": "array", "items": _ref("Problem")}},
+    },
+    "Depot": {
+        "type": "object",
+        "required": ["lat", "lon"],
+        "properties": {"name": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}},
+    },
+    "Cycle": {
+        "type": "object",
+        "properties": {
+            "weeks": {"type": "integer", "minimum": 1, "maximum": 52},
+            "days": {"type": "array", "items": WEEKDAY},
+            "start_date": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+    "Vehicle": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "capacity_books": {"type": "integer"},
+            "shift_start": HHMM,
+            "shift_end": HHMM,
+            "break_minutes": {"type": "integer"},
+            "break_after_minutes": {"type": "integer"},
+        },
+    },
+    "Travel": {
+        "type": "object",
+        "properties": {
+            "method": {"type": "string", "enum": ["haversine", "geodesic"],
+                       "description": "the web service plans with straight-line distances (a matrix file is CLI only)"},
+            "circuity": {"type": "number", "minimum": 1},
+            "speed_kmh": {"type": "number", "exclusiveMinimum": 0},
+            "matrix": {"type": "null"},
+        },
+    },
+    "SolverSettings": {
+        "type": "object",
+        "properties": {
+            "time_limit_s": {"type": "number", "exclusiveMinimum": 0},
+            "stable_minutes": {"type": "integer", "minimum": 0},
+            "work_limit": {"type": ["integer", "null"], "minimum": 1},
+        },
+    },
+    "Stop": {
+        "type": "object",
+        "description": "One stop, the columns of the stops table (input contract).",
+        "required": ["name", "loans_per_visit"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "address": {"type": "string"},
+            "loans_per_visit": {"type": "number"},
+            "frequency": {"type": "string", "description": "weekly, fortnightly, 4-weekly or visits per cycle ('3')"},
+            "service_minutes": {"type": ["integer", "null"]},
+            "window_start": NULLABLE_HHMM,
+            "window_end": NULLABLE_HHMM,
+            "days": {"type": "array", "items": WEEKDAY},
+            "priority": {"type": "string", "enum": ["must", ""]},
+        },
+    },
+    "ScenarioInput": {
+        "type": "object",
+        "description": "A scenario in the form of the scenario TOML (input contract); absent keys take their "
+        "documented defaults. `id`, `created_at`, `updated_at`, `copied_from_id` are ignored, so a GET answer can "
+        "be edited and PUT back.",
+        "required": ["name", "depot", "vehicles"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 300},
+            "depot": _ref("Depot"),
+            "cycle": _ref("Cycle"),
+            "vehicles": {"type": "array", "minItems": 1, "items": _ref("Vehicle")},
+            "travel": _ref("Travel"),
+            "solver": _ref("SolverSettings"),
+            "stops": {"type": "array", "items": _ref("Stop"),
+                      "description": "required for POST; PUT keeps the current stops when absent"},
+        },
+    },
+    "Scenario": {
+        "type": "object",
+        "required": ["id", "name", "depot", "cycle", "vehicles", "travel", "solver", "stops", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "depot": _ref("Depot"),
+            "cycle": _ref("Cycle"),
+            "vehicles": {"type": "array", "items": _ref("Vehicle")},
+            "travel": _ref("Travel"),
+            "solver": _ref("SolverSettings"),
+            "stops": {"type": "array", "items": _ref("Stop")},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "copied_from_id": {"type": ["integer", "null"]},
+        },
+    },
+    "ScenarioSummary": {
+        "type": "object",
+        "required": ["id", "name", "stops_count", "plans_count"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "cycle": _ref("Cycle"),
+            "stops_count": {"type": "integer"},
+            "plans_count": {"type": "integer"},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "copied_from_id": {"type": ["integer", "null"]},
+        },
+    },
+    "StopList": {
+        "type": "object",
+        "required": ["scenario_id", "stops"],
+        "properties": {"scenario_id": {"type": "integer"}, "stops": {"type": "array", "items": _ref("Stop")}},
+    },
+    "SolveRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "time_limit_s": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIME_LIMIT_S,
+                             "description": "default: the scenario's solver.time_limit_s"},
+            "work_limit": {"type": "integer", "minimum": 1, "maximum": MAX_WORK_LIMIT,
+                           "description": "reproducible mode: stop after this many improving solutions"},
+            "label": {"type": "string", "maxLength": MAX_LABEL},
+        },
+    },
+    "JobStatus": {
+        "type": "object",
+        "required": ["id", "scenario_id", "status", "phase", "elapsed_s", "time_limit_s", "best_cost", "message",
+                     "plan_id", "created_at", "started_at", "finished_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "scenario_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
+            "phase": {"type": "string", "description": "starting, travel matrix, patterns, timetable, done"},
+            "elapsed_s": {"type": "number"},
+            "time_limit_s": {"type": ["number", "null"]},
+            "work_limit": {"type": ["integer", "null"]},
+            "label": {"type": "string"},
+            "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better)"},
+            "progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "message": {"type": "string", "description": "why it failed, in words for the coordinator"},
+            "cancel_requested": {"type": "boolean"},
+            "plan_id": {"type": ["integer", "null"]},
+            "created_at": TIMESTAMP,
+            "started_at": TIMESTAMP,
+            "finished_at": TIMESTAMP,
+        },
+    },
+    "PlanSummary": {
+        "type": "object",
+        "required": ["id", "scenario_id", "label", "created_at", "params", "solver_version", "run_time_s",
+                     "distance_km", "stops_served", "stops_total", "loans_served", "loans_total", "cost"],
+        "properties": {
+            "id": {"type": "integer"},
+            "scenario_id": {"type": "integer"},
+            "label": {"type": "string"},
+            "created_at": TIMESTAMP,
+            "params": {"type": "object", "description": "how it was made: time_limit_s, work_limit, label, job_id"},
+            "solver_version": {"type": "string"},
+            "run_time_s": {"type": "number"},
+            "distance_km": {"type": "number"},
+            "stops_served": {"type": "integer"},
+            "stops_total": {"type": "integer"},
+            "loans_served": {"type": "number"},
+            "loans_total": {"type": "number"},
+            "cost": {"type": ["integer", "null"]},
+        },
+    },
+    "Plan": {
+        "type": "object",
+        "description": "Exactly the plan document of the plan contract (shared/contracts/plan.schema.json, v1), "
+        "plus `id`, `scenario_id`, `label` and `created_at`.",
+        "required": ["scenario", "cycle", "travel", "routes", "unserved", "totals", "id", "scenario_id"],
+        "properties": {
+            "scenario": {"type": "string"},
+            "cycle": {"type": "object"},
+            "travel": {"type": "object"},
+            "routes": {"type": "array", "items": {"type": "object"}},
+            "unserved": {"type": "array", "items": {"type": "object"}},
+            "totals": _ref("Totals"),
+            "solver": {"type": "object"},
+            "id": {"type": "integer"},
+            "scenario_id": {"type": "integer"},
+            "label": {"type": "string"},
+            "created_at": TIMESTAMP,
+        },
+    },
+    "Totals": {
+        "type": "object",
+        "required": ["distance_km", "service_minutes", "visits", "stops_served", "stops_total", "loans_served",
+                     "loans_total"],
+        "properties": {
+            "distance_km": {"type": "number"},
+            "drive_minutes": {"type": "number"},
+            "service_minutes": {"type": "number"},
+            "visits": {"type": "integer"},
+            "stops_served": {"type": "integer"},
+            "stops_total": {"type": "integer"},
+            "loans_served": {"type": "number"},
+            "loans_total": {"type": "number"},
+        },
+    },
+    "CheckReport": {
+        "type": "object",
+        "required": ["plan_id", "ok", "violations", "totals"],
+        "properties": {
+            "plan_id": {"type": "integer"},
+            "ok": {"type": "boolean"},
+            "violations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "route", "stop_id", "message"],
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "route": {"type": "string"},
+                        "stop_id": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+            "totals": _ref("Totals"),
+            "stated_totals": {"type": ["object", "null"], "description": "the totals the plan itself states"},
+        },
+    },
+    "Kpis": {
+        "type": "object",
+        "required": ["km", "drive_hours", "service_hours", "stops_served", "stops_total", "loans_served",
+                     "loans_total", "unserved", "cost"],
+        "properties": {
+            "km": {"type": "number"},
+            "drive_hours": {"type": "number"},
+            "service_hours": {"type": "number"},
+            "visits": {"type": "integer"},
+            "stops_served": {"type": "integer"},
+            "stops_total": {"type": "integer"},
+            "loans_served": {"type": "number"},
+            "loans_total": {"type": "number"},
+            "unserved": {"type": "integer", "description": "stops not (fully) served"},
+            "cost": {"type": ["integer", "null"]},
+        },
+    },
+    "Slot": {
+        "type": "object",
+        "required": ["week", "day", "arrival", "departure"],
+        "properties": {
+            "week": {"type": "integer"},
+            "day": WEEKDAY,
+            "arrival": HHMM,
+            "departure": HHMM,
+            "vehicle": {"type": "string"},
+        },
+    },
+    "Comparison": {
+        "type": "object",
+        "required": ["plans", "moved"],
+        "properties": {
+            "plans": {
+                "type": "array",
+                "items": {
+                    "allOf": [_ref("PlanSummary")],
+                    "type": "object",
+                    "required": ["kpis", "delta"],
+                    "properties": {
+                        "kpis": _ref("Kpis"),
+                        "delta": {"type": "object", "description": "this plan's KPIs minus the first plan's"},
+                    },
+                },
+            },
+            "moved": {
+                "type": "array",
+                "description": "per other plan: the stops whose day or time differs from the first plan",
+                "items": {
+                    "type": "object",
+                    "required": ["from_plan", "to_plan", "stops"],
+                    "properties": {
+                        "from_plan": {"type": "integer"},
+                        "to_plan": {"type": "integer"},
+                        "stops": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["stop_id", "name", "changes", "before", "after"],
+                                "properties": {
+                                    "stop_id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "changes": {"type": "array",
+                                                "items": {"enum": ["day", "time", "added", "dropped"]}},
+                                    "before": {"type": "array", "items": _ref("Slot")},
+                                    "after": {"type": "array", "items": _ref("Slot")},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _form_upload_schema() -> dict[str, Any]:
+    from routeplanner.web.api import FORM_FIELDS
+
+    props: dict[str, Any] = {
+        "stops": {"type": "string", "contentMediaType": "application/octet-stream",
+                  "description": "the stops table, CSV or .xlsx (input contract); required"},
+        "scenario": {"type": "string", "contentMediaType": "application/octet-stream",
+                     "description": "a scenario TOML; when absent the form fields below describe the scenario"},
+    }
+    for field, (key, kind) in FORM_FIELDS.items():
+        props[field] = {"type": "string", "description": f"scenario key `{key}`" + (
+            " (one value per weekday, or `Mon;Tue`)" if kind == "days" else "")}
+    return {"type": "object", "required": ["stops"], "properties": props}
+
+
+def _json(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
+
+
+ERR = {"content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {
+        400: "malformed request (not JSON, wrong shape)",
+        404: "no such scenario, job or plan",
+        413: "upload larger than the server accepts",
+        422: "invalid input: every problem listed, nothing saved",
+    }
+    return {str(c): {"description": words[c], **ERR} for c in codes}
+
+
+def _param(name: str, what: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": what, "schema": {"type": "integer"}}
+
+
+SID, JID, PID = _param("scenario_id", "scenario id"), _param("job_id", "job id"), _param("plan_id", "plan id")
+
+
+def _paths() -> dict[str, Any]:
+    scenario_body = {"required": True, "content": {"application/json": {"schema": _ref("ScenarioInput")}}}
+    return {
+        "/api/scenarios": {
+            "get": {
+                "summary": "List scenarios",
+                "operationId": "listScenarios",
+                "responses": {"200": _json({"type": "object", "required": ["scenarios"], "properties": {
+                    "scenarios": {"type": "array", "items": _ref("ScenarioSummary")}}})},
+            },
+            "post": {
+                "summary": "Create a scenario from an upload (stops file + scenario TOML or form fields) or JSON",
+                "operationId": "createScenario",
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {"schema": _form_upload_schema()},
+                    "application/json": {"schema": _ref("ScenarioInput")},
+                }},
+                "responses": {"201": _json(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
+                              **_errors(400, 413, 422)},
+            },
+        },
+        "/api/scenarios/{scenario_id}": {
+            "parameters": [SID],
+            "get": {"summary": "A scenario with its stops", "operationId": "getScenario",
+                    "responses": {"200": _json(_ref("Scenario")), **_errors(404)}},
+            "put": {"summary": "Replace a scenario's settings (and stops, when given); all-or-nothing",
+                    "operationId": "putScenario", "requestBody": scenario_body,
+                    "responses": {"200": _json(_ref("Scenario")), **_errors(400, 404, 422)}},
+            "delete": {"summary": "Delete a scenario with its plans and jobs", "operationId": "deleteScenario",
+                       "responses": {"204": {"description": "deleted"}, **_errors(404)}},
+        },
+        "/api/scenarios/{scenario_id}/copy": {
+            "parameters": [SID],
+            "post": {"summary": "Copy a scenario (settings and stops; not its plans)", "operationId": "copyScenario",
+                     "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                         "type": "object", "properties": {"name": {"type": "string", "maxLength": 300}}}}}},
+                     "responses": {"201": _json(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
+                                   **_errors(400, 404, 422)}},
+        },
+        "/api/scenarios/{scenario_id}/stops": {
+            "parameters": [SID],
+            "get": {"summary": "A scenario's stops", "operationId": "getStops",
+                    "responses": {"200": _json(_ref("StopList")), **_errors(404)}},
+            "put": {"summary": "Replace the whole stops list (JSON list, {stops: [...]} or an uploaded stops file); "
+                               "all-or-nothing",
+                    "operationId": "putStops",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"oneOf": [
+                            {"type": "array", "items": _ref("Stop")},
+                            {"type": "object", "required": ["stops"],
+                             "properties": {"stops": {"type": "array", "items": _ref("Stop")}}},
+                        ]}},
+                        "multipart/form-data": {"schema": {"type": "object", "required": ["stops"], "properties": {
+                            "stops": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+                    }},
+                    "responses": {"200": _json(_ref("StopList")), **_errors(400, 404, 413, 422)}},
+        },
+        "/api/scenarios/{scenario_id}/solve": {
+            "parameters": [SID],
+            "post": {"summary": "Start a background solve", "operationId": "solveScenario",
+                     "requestBody": {"required": False,
+                                     "content": {"application/json": {"schema": _ref("SolveRequest")}}},
+                     "responses": {"202": {**_json(_ref("JobStatus"), "queued; Location: /api/jobs/{id}"),
+                                           "headers": {"Location": {"schema": {"type": "string"}}}},
+                                   **_errors(400, 404, 422)}},
+        },
+        "/api/scenarios/{scenario_id}/jobs": {
+            "parameters": [SID],
+            "get": {"summary": "The scenario's solves, oldest first", "operationId": "listJobs",
+                    "responses": {"200": _json({"type": "object", "required": ["jobs"], "properties": {
+                        "jobs": {"type": "array", "items": _ref("JobStatus")}}}), **_errors(404)}},
+        },
+        "/api/scenarios/{scenario_id}/plans": {
+            "parameters": [SID],
+            "get": {"summary": "The scenario's plans, oldest first", "operationId": "listPlans",
+                    "responses": {"200": _json({"type": "object", "required": ["plans"], "properties": {
+                        "plans": {"type": "array", "items": _ref("PlanSummary")}}}), **_errors(404)}},
+        },
+        "/api/jobs/{job_id}": {
+            "parameters": [JID],
+            "get": {"summary": "Poll a solve", "operationId": "getJob",
+                    "responses": {"200": _json(_ref("JobStatus")), **_errors(404)}},
+        },
+        "/api/jobs/{job_id}/cancel": {
+            "parameters": [JID],
+            "post": {"summary": "Cancel a solve (a finished one is left as it is)", "operationId": "cancelJob",
+                     "responses": {"200": _json(_ref("JobStatus")), **_errors(404)}},
+        },
+        "/api/plans/{plan_id}": {
+            "parameters": [PID],
+            "get": {"summary": "A plan: the plan contract document", "operationId": "getPlan",
+                    "responses": {"200": _json(_ref("Plan")), **_errors(404)}},
+            "delete": {"summary": "Delete a plan", "operationId": "deletePlan",
+                       "responses": {"204": {"description": "deleted"}, **_errors(404)}},
+        },
+        "/api/plans/{plan_id}/check": {
+            "parameters": [PID],
+            "get": {"summary": "The independent checker's report on the plan against the scenario it was made from",
+                    "operationId": "checkPlan",
+                    "responses": {"200": _json(_ref("CheckReport")), **_errors(404, 422)}},
+        },
+        "/api/compare": {
+            "get": {"summary": "Compare two or more plans", "operationId": "comparePlans",
+                    "parameters": [{"name": "plans", "in": "query", "required": True,
+                                    "description": "2 to 10 plan ids separated by commas; the first is the base",
+                                    "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)+$"}}],
+                    "responses": {"200": _json(_ref("Comparison")), **_errors(404, 422)}},
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This document", "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}},
+        },
+    }
+
+
+def document(server_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 document; ``server_url`` is where the API is served."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "routeplanner: bookmobile timetable planner",
+            "version": "1",
+            "description": "Scenarios (stops, fleet, cycle), background solves and the plans they make. "
+            "Every error is `{\"error\": ..., \"problems\": [{file,row,column,value,expected}]}` with a 4xx "
+            "status. Plans follow the plan contract (plan.schema.json v1).",
+        },
+        "servers": [{"url": server_url or "/"}],
+        "paths": _paths(),
+        "components": {"schemas": copy.deepcopy(SCHEMAS)},
+    }
