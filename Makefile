@@ -5,7 +5,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test plan clean
+# Web assets, made on first use and never committed (see .gitignore):
+# Leaflet from the npm registry, served by the app so maps work offline;
+# the compiled English message catalogue; Debian's Chromium for the browser tests.
+LEAFLET_VERSION := 1.9.4
+LEAFLET_DIR     := routeplanner/web/static/vendor/leaflet
+LEAFLET         := $(LEAFLET_DIR)/.leaflet-$(LEAFLET_VERSION)
+TRANSLATIONS    := routeplanner/web/translations
+CATALOGUES      := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+CHROMIUM        := /usr/bin/chromium
+
+.PHONY: run serve test plan clean assets browser messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +23,48 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# The web service on http://127.0.0.1:5000/ (ROUTEPLANNER_HOST / _PORT to change):
+# waitress, with the background solve runner, stopped cleanly on Ctrl-C.
+run: $(STAMP) assets
+	$(VENV)/bin/routeplanner serve
+
+serve: run
+
+test: $(STAMP) assets browser
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 plan: $(STAMP)
 	$(VENV)/bin/routeplanner plan data/rokiskis/scenario.toml
 
+assets: $(LEAFLET) $(CATALOGUES)
+
+browser: $(CHROMIUM)
+
+# npm checks the package's integrity; only dist/ is copied, leaflet.js last,
+# and the version stamp after it, so an interrupted copy is redone.
+$(LEAFLET):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  echo "fetching leaflet@$(LEAFLET_VERSION) from the npm registry" && \
+	  (cd "$$tmp" && npm pack --silent leaflet@$(LEAFLET_VERSION) >/dev/null && tar xzf leaflet-$(LEAFLET_VERSION).tgz) && \
+	  rm -rf $(LEAFLET_DIR) && mkdir -p $(LEAFLET_DIR) && \
+	  cp -r "$$tmp/package/dist/images" $(LEAFLET_DIR)/images && \
+	  cp "$$tmp/package/dist/leaflet.css" "$$tmp/package/LICENSE" $(LEAFLET_DIR)/ && \
+	  cp "$$tmp/package/dist/leaflet.js" $(LEAFLET_DIR)/ && \
+	  touch $@
+
+%.mo: %.po | $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null
+
+# Refresh the message catalogues after adding or changing visible strings.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract --no-location --sort-output --project=routeplanner --version=0.1.0 \
+	  -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info routeplanner/web/static/vendor $(CATALOGUES)

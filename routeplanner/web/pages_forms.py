@@ -1,0 +1,380 @@
+"""Browser forms -> the importers' own formats, so one set of rules judges all input.
+
+A scenario edited in the browser is written out as the scenario TOML and the
+stops table CSV of the input contract and read back with
+:func:`routeplanner.io.scenario_from_toml_text`.  The coordinator therefore
+gets exactly the checks (and the messages) of a file import, every problem
+at once, and nothing is saved unless everything is right.
+
+Form values are typed the way the contract expects when they can be
+(``"55,96"`` -> ``55.96``); anything else is passed on as the text that was
+typed, so the reader reports it with the value as the coordinator wrote it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record
+from routeplanner.io.scenario import TRAVEL_METHODS
+from routeplanner.io.stops import parse_number
+from routeplanner.model import WEEKDAYS, Scenario
+
+#: The columns of the stops editor, in the order shown (address travels hidden).
+STOP_FIELDS: tuple[str, ...] = STOP_COLUMNS
+VEHICLE_FIELDS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
+#: Travel methods offered in the settings form (a matrix needs a file on the server).
+FORM_TRAVEL_METHODS = tuple(m for m in TRAVEL_METHODS if m != "matrix")
+
+SETTINGS_SOURCE = "settings"
+STOPS_SOURCE = "stops table"
+
+
+# --- typing form text ------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _real(text: str) -> float | str | None:
+    """A number when it reads as one (decimal comma too), else the text; None when empty."""
+    if not text:
+        return None
+    try:
+        value = parse_number(text)
+    except ValueError:
+        return text
+    if not math.isfinite(value):
+        return text
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _whole(text: str) -> int | float | str | None:
+    """Like :func:`_real`; the reader refuses a non-whole number with its own message."""
+    return _real(text)
+
+
+# --- a small TOML writer ----------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Top-level keys, then tables, then arrays of tables; None values are left out."""
+    lines: list[str] = []
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    arrays: list[tuple[str, list[Mapping[str, Any]]]] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            arrays.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, table in tables:
+        lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None]
+    for key, items in arrays:
+        for item in items:
+            lines += ["", f"[[{key}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+# --- settings ----------------------------------------------------------------------
+
+
+@dataclass
+class SettingsForm:
+    """The settings form as the strings shown in it (what was typed, or what is stored)."""
+
+    name: str = ""
+    depot_name: str = ""
+    depot_lat: str = ""
+    depot_lon: str = ""
+    cycle_weeks: str = "1"
+    cycle_days: list[str] = field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    cycle_start_date: str = ""
+    vehicles: list[dict[str, str]] = field(default_factory=list)
+    travel_method: str = "haversine"
+    travel_circuity: str = "1.35"
+    travel_speed_kmh: str = "45"
+    travel_matrix: str = ""
+    solver_time_limit_s: str = "30"
+    solver_stable_minutes: str = "15"
+    solver_work_limit: str = ""
+
+    @classmethod
+    def defaults(cls) -> "SettingsForm":
+        return cls(
+            depot_name="Depot",
+            vehicles=[_vehicle_strings({"name": "Bookmobile", "capacity_books": 2500, "shift_start": "08:00",
+                                        "shift_end": "17:00", "break_minutes": 45, "break_after_minutes": 270})],
+        )
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any]) -> "SettingsForm":
+        """From a stored scenario's settings (``io.jsonform.settings_to_dict``)."""
+        depot, cycle = settings["depot"], settings["cycle"]
+        travel, solver = settings["travel"], settings["solver"]
+        return cls(
+            name=name,
+            depot_name=depot["name"],
+            depot_lat=_num_text(depot["lat"]),
+            depot_lon=_num_text(depot["lon"]),
+            cycle_weeks=str(cycle["weeks"]),
+            cycle_days=list(cycle["days"]),
+            cycle_start_date=cycle.get("start_date") or "",
+            vehicles=[_vehicle_strings(v) for v in settings["vehicles"]],
+            travel_method=travel["method"],
+            travel_circuity=_num_text(travel["circuity"]),
+            travel_speed_kmh=_num_text(travel["speed_kmh"]),
+            travel_matrix=travel.get("matrix") or "",
+            solver_time_limit_s=_num_text(solver["time_limit_s"]),
+            solver_stable_minutes=str(solver["stable_minutes"]),
+            solver_work_limit="" if solver.get("work_limit") is None else str(solver["work_limit"]),
+        )
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, Any], getlist, *, base: "SettingsForm | None" = None) -> "SettingsForm":
+        """From a submitted form; fields the form does not have keep ``base``'s values.
+
+        Vehicles are ``vehicle-<i>-<field>`` rows; a row whose every field is
+        empty is ignored (the blank "add a vehicle" row), and one with
+        ``vehicle-<i>-delete`` ticked is dropped.
+        """
+        b = base or cls.defaults()
+
+        def get(key: str, default: str) -> str:
+            return _text(form.get(key)) if key in form else default
+
+        vehicles = b.vehicles
+        indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"vehicle-(\d+)-\w+", k)] if m})
+        if indices:
+            vehicles = []
+            for i in indices:
+                if form.get(f"vehicle-{i}-delete"):
+                    continue
+                row = {f: _text(form.get(f"vehicle-{i}-{f}")) for f in VEHICLE_FIELDS}
+                if any(row.values()):
+                    vehicles.append(row)
+        days = b.cycle_days
+        if "cycle_days" in form or "cycle_days_sent" in form:
+            days = [d for d in WEEKDAYS if d in set(getlist("cycle_days"))]
+        return cls(
+            name=get("name", b.name),
+            depot_name=get("depot_name", b.depot_name),
+            depot_lat=get("depot_lat", b.depot_lat),
+            depot_lon=get("depot_lon", b.depot_lon),
+            cycle_weeks=get("cycle_weeks", b.cycle_weeks),
+            cycle_days=days,
+            cycle_start_date=get("cycle_start_date", b.cycle_start_date),
+            vehicles=vehicles,
+            travel_method=get("travel_method", b.travel_method),
+            travel_circuity=get("travel_circuity", b.travel_circuity),
+            travel_speed_kmh=get("travel_speed_kmh", b.travel_speed_kmh),
+            travel_matrix=b.travel_matrix,  # never from the browser: a server path
+            solver_time_limit_s=get("solver_time_limit_s", b.solver_time_limit_s),
+            solver_stable_minutes=get("solver_stable_minutes", b.solver_stable_minutes),
+            solver_work_limit=get("solver_work_limit", b.solver_work_limit),
+        )
+
+    def toml(self, stops_name: str) -> str:
+        """The scenario TOML of these settings, its stops table named ``stops_name``."""
+        travel: dict[str, Any] = {
+            "method": self.travel_method or None,
+            "circuity": _real(self.travel_circuity),
+            "speed_kmh": _real(self.travel_speed_kmh),
+        }
+        if self.travel_method == "matrix" and self.travel_matrix:
+            travel["matrix"] = self.travel_matrix
+        data: dict[str, Any] = {
+            "name": self.name,
+            "stops": stops_name,
+            "depot": {
+                "name": self.depot_name,
+                "lat": _real(self.depot_lat),
+                "lon": _real(self.depot_lon),
+            },
+            "cycle": {
+                "weeks": _whole(self.cycle_weeks),
+                "days": list(self.cycle_days),
+                "start_date": self.cycle_start_date or None,
+            },
+            # An empty list is a problem the reader reports ("one or more vehicles").
+            "vehicles": [
+                {
+                    "name": v.get("name", ""),
+                    "capacity_books": _whole(v.get("capacity_books", "")),
+                    "shift_start": v.get("shift_start") or None,
+                    "shift_end": v.get("shift_end") or None,
+                    "break_minutes": _whole(v.get("break_minutes", "")),
+                    "break_after_minutes": _whole(v.get("break_after_minutes", "")),
+                }
+                for v in self.vehicles
+            ],
+            "travel": travel,
+            "solver": {
+                "time_limit_s": _real(self.solver_time_limit_s),
+                "stable_minutes": _whole(self.solver_stable_minutes),
+                "work_limit": _whole(self.solver_work_limit),
+            },
+        }
+        # No vehicles: "vehicles = []", which the reader refuses with its own message.
+        return to_toml(data)
+
+
+def _num_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _vehicle_strings(v: Mapping[str, Any]) -> dict[str, str]:
+    return {f: _num_text(v.get(f, "")) for f in VEHICLE_FIELDS}
+
+
+# --- stops -----------------------------------------------------------------------
+
+
+def stop_rows_from_scenario(scenario: Scenario) -> list[dict[str, str]]:
+    """The stops as the editor's text cells (the stops table's canonical cells)."""
+    return [stop_record(s) for s in scenario.stops]
+
+
+def stop_rows_from_form(form: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The stops editor's rows as submitted: ``stop-<i>-<column>``, in row order.
+
+    Rows ticked ``stop-<i>-delete`` are kept with ``_delete`` set (so a refused
+    form shows them as they were); blank rows are dropped.
+    """
+    indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"stop-(\d+)-\w+", k)] if m})
+    rows = []
+    for i in indices:
+        row = {c: _text(form.get(f"stop-{i}-{c}")) for c in STOP_FIELDS}
+        row["priority"] = "must" if form.get(f"stop-{i}-priority") else ""
+        if not any(v for k, v in row.items()):
+            continue
+        row["_delete"] = "1" if form.get(f"stop-{i}-delete") else ""
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class StopsTable:
+    """Stop rows written as the CSV of the input contract, and where each row went."""
+
+    data: bytes
+    csv_row_to_shown: dict[int, int]  # spreadsheet row (header = 1) -> editor row number (1..)
+
+
+def stops_csv(rows: Sequence[Mapping[str, str]]) -> StopsTable:
+    """Rows not marked for deletion as a UTF-8 CSV with the canonical headers."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(STOP_FIELDS)
+    mapping: dict[int, int] = {}
+    csv_row = 1
+    for shown, row in enumerate(rows, start=1):
+        if row.get("_delete"):
+            continue
+        csv_row += 1
+        mapping[csv_row] = shown
+        out.writerow([row.get(c, "") for c in STOP_FIELDS])
+    return StopsTable(buf.getvalue().encode("utf-8"), mapping)
+
+
+# --- validation: the importers' code path -------------------------------------------
+
+
+@dataclass
+class ShownProblem:
+    """A :class:`Problem` as the pages show it."""
+
+    where: str  # "settings", the uploaded file's name, or "stops table"
+    row: int | None
+    column: str
+    value: str
+    expected: str
+
+
+#: What the storage columns hold (web.db): longer text is refused like any other bad value.
+MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
+
+
+def _length_problems(scenario: Scenario, stops_name: str, row_map: Mapping[int, int] | None) -> list[Problem]:
+    problems = []
+    if len(scenario.name) > MAX_NAME:
+        problems.append(Problem(SETTINGS_SOURCE, None, "name", scenario.name[:60] + "…",
+                                f"a name of at most {MAX_NAME} characters"))
+    for i, stop in enumerate(scenario.stops):
+        row = i + 2  # the header is row 1
+        row = row_map.get(row, row) if row_map else row
+        if len(stop.id) > MAX_STOP_ID:
+            problems.append(Problem(stops_name, row, "id", stop.id[:60] + "…",
+                                    f"an id of at most {MAX_STOP_ID} characters"))
+        if len(stop.name) > MAX_STOP_NAME:
+            problems.append(Problem(stops_name, row, "name", stop.name[:60] + "…",
+                                    f"a name of at most {MAX_STOP_NAME} characters"))
+    return problems
+
+
+def build_scenario(
+    settings: SettingsForm,
+    stops: tuple[str, bytes],
+    *,
+    row_map: Mapping[int, int] | None = None,
+) -> Scenario:
+    """Settings and a stops table through ``scenario_from_toml_text``.
+
+    ``stops`` is ``(filename, bytes)`` of a CSV or .xlsx.  Raises
+    :class:`InputError`; with ``row_map`` the stops problems' rows are the
+    editor's row numbers instead of spreadsheet rows.
+    """
+    filename, blob = stops
+    try:
+        scenario = scenario_from_toml_text(
+            settings.toml(filename), source_name=SETTINGS_SOURCE, stops_upload=(filename, blob)
+        )
+    except InputError as err:
+        if row_map is None:
+            raise
+        def shown(match: re.Match) -> str:
+            return f"row {row_map.get(int(match.group(1)), int(match.group(1)))}"
+
+        raise InputError([
+            Problem(p.file, row_map.get(p.row, p.row) if p.row is not None else None, p.column, p.value,
+                    re.sub(r"\brow (\d+)\b", shown, p.expected) if p.file == filename else p.expected)
+            for p in err.problems
+        ]) from None
+    problems = _length_problems(scenario, filename, row_map)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def shown_problems(err: InputError) -> list[ShownProblem]:
+    from flask_babel import gettext as _
+
+    names = {SETTINGS_SOURCE: _("settings"), STOPS_SOURCE: _("stops table")}
+    return [ShownProblem(names.get(p.file, p.file), p.row, p.column, p.value, p.expected) for p in err.problems]

@@ -1,0 +1,311 @@
+"""Coordinators' pages: scenarios, their stops and settings, and starting a plan.
+
+Every change is validated by the importers' own rules (``pages_forms``) and
+saved all-or-nothing; a refused form comes back (422) with every problem in
+one table and the coordinator's values still in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from routeplanner.errors import InputError, Problem
+from routeplanner.io import STOP_COLUMNS
+from routeplanner.io.stops import parse_number
+from routeplanner.model import WEEKDAYS
+from routeplanner.web import access, db, jobs
+from routeplanner.web.pages import bp, get_job, get_scenario, not_found
+from routeplanner.web.pages_forms import (
+    FORM_TRAVEL_METHODS,
+    STOPS_SOURCE,
+    SettingsForm,
+    ShownProblem,
+    build_scenario,
+    shown_problems,
+    stop_rows_from_form,
+    stop_rows_from_scenario,
+    stops_csv,
+)
+from routeplanner.web.pages_text import duration, num
+
+#: How many finished solves the scenario page lists.
+RECENT_JOBS = 5
+
+
+def _last_plan(row: db.ScenarioRow) -> db.PlanRow | None:
+    return row.plans[-1] if row.plans else None
+
+
+def _active_jobs(row: db.ScenarioRow) -> list[dict[str, Any]]:
+    return [jobs.job_status(j) for j in row.jobs if j.status in jobs.ACTIVE]
+
+
+# --- the list ---------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    access.require(access.VIEW)
+    rows = list(db.scenarios(db.session()))
+    items = []
+    for row in rows:
+        plan = _last_plan(row)
+        items.append({
+            "row": row,
+            "stops": len(row.stops),
+            "plan": plan,
+            "active": _active_jobs(row),
+            "vehicles": len(row.settings.get("vehicles", [])),
+            "weeks": row.settings.get("cycle", {}).get("weeks"),
+        })
+    return render_template("scenarios/list.html", items=items, num=num)
+
+
+# --- new scenario: upload or copy ------------------------------------------------------
+
+
+def _new_page(settings: SettingsForm, problems: list[ShownProblem] | None = None, status: int = 200,
+              copy_name: str = "", copy_from: int | None = None):
+    others = list(db.scenarios(db.session()))
+    return render_template(
+        "scenarios/new.html",
+        form=settings,
+        problems=problems or [],
+        weekdays=WEEKDAYS,
+        scenarios=others,
+        copy_name=copy_name,
+        copy_from=copy_from,
+    ), status
+
+
+@bp.get("/scenarios/new")
+def new_scenario():
+    access.require(access.VIEW)
+    return _new_page(SettingsForm.defaults())
+
+
+@bp.post("/scenarios/new")
+def create_scenario():
+    access.require(access.EDIT)
+    settings = SettingsForm.from_form(request.form, request.form.getlist, base=SettingsForm.defaults())
+    upload = request.files.get("stops_file")
+    if upload is None or not upload.filename:
+        problem = ShownProblem(_("stops file"), None, "", "",
+                               _("a stops table (CSV or Excel .xlsx) chosen with the file button"))
+        return _new_page(settings, [problem], 422)
+    data = upload.read()
+    try:
+        scenario = build_scenario(settings, (upload.filename, data))
+    except InputError as err:
+        return _new_page(settings, shown_problems(err), 422)
+    row = db.ScenarioRow()
+    row.set_from_model(scenario)
+    s = db.session()
+    s.add(row)
+    s.commit()
+    flash(ngettext("Scenario created with %(num)d stop.", "Scenario created with %(num)d stops.",
+                   len(scenario.stops)), "ok")
+    return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
+
+
+@bp.post("/scenarios/<int:scenario_id>/copy")
+def copy_scenario(scenario_id: int):
+    source = get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    access.require(access.EDIT)
+    name = (request.form.get("name") or "").strip() or _("Copy of %(name)s", name=source.name)
+    if len(name) > 300:
+        problem = ShownProblem(_("settings"), None, "name", name[:60] + "…", _("a name of at most 300 characters"))
+        return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=name, copy_from=scenario_id)
+    s = db.session()
+    row = db.ScenarioRow(copied_from_id=source.id)
+    row.set_from_model(source.to_model())
+    row.name = name
+    s.add(row)
+    s.commit()
+    flash(_("Copied “%(source)s” as “%(name)s”.", source=source.name, name=name), "ok")
+    return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
+
+
+@bp.post("/scenarios/copy")
+def copy_chosen_scenario():
+    """The "copy another scenario" form of the new-scenario page (a select, no JS)."""
+    try:
+        scenario_id = int(request.form.get("copy_from", ""))
+    except ValueError:
+        problem = ShownProblem(_("copy"), None, "", request.form.get("copy_from", ""), _("a scenario to copy"))
+        return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=request.form.get("name", ""))
+    return copy_scenario(scenario_id)
+
+
+# --- one scenario ----------------------------------------------------------------------
+
+
+def _scenario_page(row: db.ScenarioRow, *, stop_rows=None, settings: SettingsForm | None = None,
+                   problems: list[ShownProblem] | None = None, problems_for: str = "", status: int = 200,
+                   plan_form: dict[str, str] | None = None):
+    model = row.to_model()
+    if stop_rows is None:
+        stop_rows = stop_rows_from_scenario(model)
+    if settings is None:
+        settings = SettingsForm.from_settings(row.name, row.settings)
+    problems = problems or []
+    bad_rows = {p.row for p in problems if problems_for == "stops" and p.row is not None}
+    finished = [j for j in reversed(row.jobs) if j.status not in jobs.ACTIVE][:RECENT_JOBS]
+    plan_form = plan_form or {
+        "time_limit_s": num(model.solver.time_limit_s, 1).replace(",", ""),
+        "label": "",
+    }
+    return render_template(
+        "scenarios/show.html",
+        row=row,
+        scenario=model,
+        stop_rows=stop_rows,
+        stop_columns=STOP_COLUMNS,
+        bad_rows=bad_rows,
+        settings=settings,
+        weekdays=WEEKDAYS,
+        travel_methods=FORM_TRAVEL_METHODS if row.settings["travel"]["method"] in FORM_TRAVEL_METHODS
+        else FORM_TRAVEL_METHODS + (row.settings["travel"]["method"],),
+        problems=problems,
+        problems_for=problems_for,
+        plans=list(reversed(row.plans)),
+        active_jobs=_active_jobs(row),
+        finished_jobs=[jobs.job_status(j) for j in finished],
+        plan_form=plan_form,
+        num=num,
+        duration=duration,
+    ), status
+
+
+@bp.get("/scenarios/<int:scenario_id>")
+def scenario(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    return _scenario_page(row)
+
+
+@bp.get("/scenarios/<int:scenario_id>/stops.csv")
+def scenario_stops_csv(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    buf = io.StringIO()
+    out = csv.DictWriter(buf, fieldnames=STOP_COLUMNS, lineterminator="\r\n")
+    out.writeheader()
+    for record in stop_rows_from_scenario(row.to_model()):
+        out.writerow(record)
+    # A byte-order mark: spreadsheet programs on Baltic systems then read UTF-8.
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="scenario-{row.id}-stops.csv"'},
+    )
+
+
+@bp.post("/scenarios/<int:scenario_id>/stops")
+def save_stops(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.EDIT, scenario_id)
+    rows = stop_rows_from_form(request.form)
+    table = stops_csv(rows)
+    settings = SettingsForm.from_settings(row.name, row.settings)
+    try:
+        scenario = build_scenario(settings, (STOPS_SOURCE, table.data), row_map=table.csv_row_to_shown)
+    except InputError as err:
+        return _scenario_page(row, stop_rows=rows, problems=shown_problems(err), problems_for="stops", status=422)
+    before = len(row.stops)
+    row.set_from_model(scenario)
+    db.session().commit()
+    flash(_("Stops saved: %(now)d stops (%(before)d before).", now=len(scenario.stops), before=before), "ok")
+    return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="stops"), 303)
+
+
+@bp.post("/scenarios/<int:scenario_id>/settings")
+def save_settings(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.EDIT, scenario_id)
+    current = SettingsForm.from_settings(row.name, row.settings)
+    settings = SettingsForm.from_form(request.form, request.form.getlist, base=current)
+    table = stops_csv(stop_rows_from_scenario(row.to_model()))
+    try:
+        scenario = build_scenario(settings, (STOPS_SOURCE, table.data), row_map=table.csv_row_to_shown)
+    except InputError as err:
+        return _scenario_page(row, settings=settings, problems=shown_problems(err), problems_for="settings",
+                              status=422)
+    row.set_from_model(scenario)
+    db.session().commit()
+    flash(_("Settings saved."), "ok")
+    return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="settings"), 303)
+
+
+@bp.post("/scenarios/<int:scenario_id>/delete")
+def delete_scenario(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.DELETE, scenario_id)
+    name = row.name
+    s = db.session()
+    s.delete(row)
+    s.commit()
+    flash(_("Scenario “%(name)s” deleted, with its plans.", name=name), "ok")
+    return redirect(url_for("pages.index"), 303)
+
+
+# --- planning ----------------------------------------------------------------------------
+
+
+@bp.post("/scenarios/<int:scenario_id>/plan")
+def start_plan(scenario_id: int):
+    row = get_scenario(scenario_id)
+    access.require(access.PLAN, scenario_id)
+    text = (request.form.get("time_limit_s") or "").strip()
+    label = (request.form.get("label") or "").strip()
+    problems: list[Problem] = []
+    limit: float | None = None
+    if text:
+        try:
+            limit = parse_number(text)
+        except ValueError:
+            problems.append(Problem(_("plan"), None, "time_limit_s", text, _("seconds, more than 0")))
+    if not problems:
+        try:
+            job = jobs.submit(db.session(), row.id, time_limit_s=limit, label=label)
+        except InputError as err:
+            problems = err.problems
+        except jobs.JobNotFound:
+            raise not_found(_("There is no scenario number %(id)d. It may have been deleted.", id=scenario_id))
+    if problems:
+        return _scenario_page(row, problems=shown_problems(InputError(problems)), problems_for="plan", status=422,
+                              plan_form={"time_limit_s": text, "label": label})
+    return redirect(url_for("pages.job", job_id=job.id), 303)
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    row = get_job(job_id)
+    access.require(access.VIEW, row.scenario_id)
+    status = jobs.job_status(row)
+    return render_template("jobs/show.html", job=row, status=status, scenario=row.scenario, num=num)
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+def cancel_job(job_id: int):
+    row = get_job(job_id)
+    access.require(access.PLAN, row.scenario_id)
+    try:
+        jobs.request_cancel(db.session(), job_id)
+    except jobs.JobNotFound:
+        raise not_found(_("There is no solve number %(id)d.", id=job_id))
+    flash(_("Asked the solve to stop."), "ok")
+    return redirect(url_for("pages.job", job_id=job_id), 303)
+
+
+def latest_plans(limit: int = 50) -> list[db.PlanRow]:
+    s = db.session()
+    return list(s.scalars(select(db.PlanRow).order_by(db.PlanRow.id.desc()).limit(limit)))

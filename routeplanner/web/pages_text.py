@@ -1,0 +1,358 @@
+"""What the pages say about a plan, as plain data for the templates.
+
+Numbers and times formatted for people, the patrons' "when does the library
+come" sentences and dates, the rows of a driver's sheet, and the comparison of
+plans.  Pure functions of the domain model (plus gettext), so they are tested
+without a browser.  Strings returned here are plain text: the templates
+escape them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Sequence
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, hhmm
+from routeplanner.planio import calendar_routes
+from routeplanner.web.maps import day_name
+
+#: How far ahead the patrons' list of dates reaches (at least one whole cycle).
+DATES_AHEAD_WEEKS = 12
+
+
+# --- numbers ------------------------------------------------------------------------
+
+
+def num(value: float | None, decimals: int = 1) -> str:
+    """``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"``."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if decimals and text.endswith("." + "0" * decimals):
+        text = text[: -(decimals + 1)]
+    return text
+
+
+def duration(minutes: float | None) -> str:
+    """``425`` -> ``"7 h 05 min"``; under an hour ``"45 min"``."""
+    if minutes is None:
+        return "—"
+    m = int(round(minutes))
+    if m < 60:
+        return _("%(m)d min", m=m)
+    return _("%(h)d h %(m)02d min", h=m // 60, m=m % 60)
+
+
+def times(start: int, end: int) -> str:
+    return f"{hhmm(start)}–{hhmm(end)}"
+
+
+def and_list(items: Sequence[object]) -> str:
+    words = [str(x) for x in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+
+
+def day_plural(day: str) -> str:
+    names = {
+        "Mon": _("Mondays"),
+        "Tue": _("Tuesdays"),
+        "Wed": _("Wednesdays"),
+        "Thu": _("Thursdays"),
+        "Fri": _("Fridays"),
+        "Sat": _("Saturdays"),
+        "Sun": _("Sundays"),
+    }
+    return names.get(day, day)
+
+
+def day_short(day: str) -> str:
+    names = {
+        "Mon": _("Mon"),
+        "Tue": _("Tue"),
+        "Wed": _("Wed"),
+        "Thu": _("Thu"),
+        "Fri": _("Fri"),
+        "Sat": _("Sat"),
+        "Sun": _("Sun"),
+    }
+    return names.get(day, day)
+
+
+def nice_date(d: date | None) -> str:
+    return format_date(d, "EEE d MMM yyyy") if d else ""
+
+
+# --- dates of the cycle ----------------------------------------------------------------
+
+
+def slot_date(cycle: Cycle, week: int, day: str) -> date | None:
+    """The date of (week, weekday) in the first cycle; None without a start date."""
+    if cycle.start_date is None or day not in WEEKDAYS:
+        return None
+    offset = (week - 1) * 7 + WEEKDAYS.index(day) - cycle.start_date.weekday()
+    return cycle.start_date + timedelta(days=offset)
+
+
+def repeated_dates(cycle: Cycle, week: int, day: str, since: date, weeks_ahead: int = DATES_AHEAD_WEEKS) -> list[date]:
+    """The dates of (week, weekday), every cycle, from ``since`` for ``weeks_ahead`` weeks (one cycle at least)."""
+    first = slot_date(cycle, week, day)
+    if first is None:
+        return []
+    step = timedelta(weeks=cycle.weeks)
+    until = since + timedelta(weeks=max(weeks_ahead, cycle.weeks))
+    d = first
+    if d < since:
+        d += step * ((since - d) // step)
+        if d < since:
+            d += step
+    out = []
+    while d < until:
+        out.append(d)
+        d += step
+    return out
+
+
+# --- the patrons' timetable --------------------------------------------------------------
+
+
+@dataclass
+class Slot:
+    week: int
+    day: str
+    arrival: int
+    departure: int
+    vehicle: str
+
+
+@dataclass
+class StopTimetable:
+    """When the library comes to one stop."""
+
+    stop_id: str
+    name: str
+    address: str
+    lines: list[str]  # "Tuesdays, weeks 1 and 3 of the cycle, 10:05–10:45"
+    slots: list[Slot]
+    dates: list[tuple[date, str]] = field(default_factory=list)  # upcoming (date, "10:05–10:45")
+
+
+def when_line(cycle_weeks: int, day: str, slots: Sequence[tuple[int, int, int]]) -> str:
+    """One weekday of a stop's timetable from its (week, opening, closing) slots.
+
+    ``"Every Tuesday, 10:05–10:45"``, ``"Tuesdays, weeks 1 and 3 of the cycle,
+    10:05–10:45"``, or, when the times differ from week to week, ``"Every
+    Tuesday: week 1 10:05–10:45 and week 2 10:15–10:55"``.
+    """
+    slots = sorted(slots)
+    weeks = sorted({w for w, _a, _b in slots})
+    spans = list(dict.fromkeys(times(a, b) for _w, a, b in slots))
+    every = cycle_weeks == 1 or weeks == list(range(1, cycle_weeks + 1))
+    if len(spans) == 1:
+        span = spans[0]
+        if every:
+            return _("Every %(day)s, %(times)s", day=day_name(day), times=span)
+        if len(weeks) == 1:
+            return _("%(day)s, week %(week)d of the cycle, %(times)s", day=day_name(day), week=weeks[0], times=span)
+        return _("%(days)s, weeks %(weeks)s of the cycle, %(times)s", days=day_plural(day), weeks=and_list(weeks),
+                 times=span)
+    detail = and_list([_("week %(week)d %(times)s", week=w, times=times(a, b)) for w, a, b in slots])
+    if every:
+        return _("Every %(day)s: %(detail)s", day=day_name(day), detail=detail)
+    return _("%(days)s of the cycle: %(detail)s", days=day_plural(day), detail=detail)
+
+
+def _day_order(cycle: Cycle, day: str) -> int:
+    return cycle.days.index(day) if day in cycle.days else 7 + (WEEKDAYS.index(day) if day in WEEKDAYS else 0)
+
+
+def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
+    """Every visited stop, by name: its timetable lines and, with a start date, its next dates."""
+    stops: dict[str, Stop] = {s.id: s for s in scenario.stops} if scenario else {}
+    slots: dict[str, list[Slot]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for route in calendar_routes(plan):
+        for v in route.visits:
+            slots[v.stop_id].append(Slot(route.week, route.day, v.arrival_min, v.departure_min, route.vehicle))
+            names.setdefault(v.stop_id, v.name)
+    since = today or date.today()
+    if plan.cycle.start_date is not None:
+        since = max(since, plan.cycle.start_date)
+    out = []
+    for stop_id, items in slots.items():
+        by_day: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for s in items:
+            by_day[s.day].append((s.week, s.arrival, s.departure))
+        ordered = sorted(by_day, key=lambda d: (_day_order(plan.cycle, d), min(by_day[d])))
+        lines = [when_line(plan.cycle.weeks, d, by_day[d]) for d in ordered]
+        dates = sorted(
+            (d, times(s.arrival, s.departure))
+            for s in items
+            for d in repeated_dates(plan.cycle, s.week, s.day, since)
+        )
+        stop = stops.get(stop_id)
+        out.append(StopTimetable(stop_id, names[stop_id], stop.address if stop else "", lines, items, dates))
+    out.sort(key=lambda t: (t.name.casefold(), t.stop_id))
+    return out
+
+
+# --- a driver's sheet -------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    kind: str  # "depart" | "visit" | "break" | "return"
+    order: int | None
+    start: str
+    end: str
+    name: str
+    loans: str = ""
+    leg_km: str = ""
+    leg_min: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def driver_rows(route: Route, scenario: Scenario | None) -> list[SheetRow]:
+    """The day in order: leave the depot, stops and breaks, return."""
+    stops = {s.id: s for s in scenario.stops} if scenario else {}
+    events: list[tuple[int, int, SheetRow]] = []
+    for order, v in enumerate(route.visits, start=1):
+        notes = []
+        stop = stops.get(v.stop_id)
+        if stop is not None:
+            if stop.window_start_min is not None or stop.window_end_min is not None:
+                lo = hhmm(stop.window_start_min) if stop.window_start_min is not None else "…"
+                hi = hhmm(stop.window_end_min) if stop.window_end_min is not None else "…"
+                notes.append(_("may open only %(from)s–%(to)s", **{"from": lo, "to": hi}))
+            if stop.must:
+                notes.append(_("must be served"))
+            if stop.address:
+                notes.append(stop.address)
+        row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, num(v.loans),
+                       num(v.leg_distance_m / 1000.0), num(v.leg_drive_min, 0), notes)
+        events.append((v.arrival_min, 0, row))
+    for b in route.breaks:
+        row = SheetRow("break", None, hhmm(b.start_min), hhmm(b.start_min + b.minutes),
+                       _("Break (%(m)d min)", m=b.minutes))
+        events.append((b.start_min, 1, row))
+    events.sort(key=lambda e: (e[0], e[1]))
+    back_km = max(0.0, route.distance_m - sum(v.leg_distance_m for v in route.visits)) / 1000.0
+    back_min = max(0.0, route.drive_min - sum(v.leg_drive_min for v in route.visits))
+    rows = [SheetRow("depart", None, hhmm(route.start_min), "", route.depot.name, notes=[_("leave the depot")])]
+    rows += [e[2] for e in events]
+    rows.append(SheetRow("return", None, hhmm(route.end_min), "", route.depot.name, "", num(back_km),
+                         num(back_min, 0), [_("back at the depot")]))
+    return rows
+
+
+# --- comparing plans ---------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    diff: str = ""  # "+12.3 km" against the first plan
+    css: str = ""  # "better" | "worse" | "changed" | ""
+
+
+@dataclass
+class MetricRow:
+    label: str
+    cells: list[Cell]
+
+
+def _metric(label: str, values: list[float | None], fmt, unit_fmt, better: str | None) -> MetricRow:
+    base = values[0]
+    cells = []
+    for i, v in enumerate(values):
+        cell = Cell(fmt(v))
+        if i > 0 and v is not None and base is not None and abs(v - base) > 1e-9:
+            delta = v - base
+            cell.diff = ("+" if delta > 0 else "−") + unit_fmt(abs(delta))
+            if better is None:
+                cell.css = "changed"
+            else:
+                good = delta < 0 if better == "lower" else delta > 0
+                cell.css = "better" if good else "worse"
+        cells.append(cell)
+    return MetricRow(label, cells)
+
+
+def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
+    t = [p.totals for p in plans]
+
+    def km(v):
+        return _("%(n)s km", n=num(v)) if v is not None else "—"
+
+    def share(p: Plan) -> float:
+        return 100.0 * p.totals.loans_served / p.totals.loans_total if p.totals.loans_total else 100.0
+
+    def hours(v):
+        return duration(v)
+
+    return [
+        _metric(_("Distance"), [x.distance_km for x in t], km, km, "lower"),
+        _metric(_("Driving"), [x.drive_minutes for x in t], hours, hours, "lower"),
+        _metric(_("Doors open (service)"), [x.service_minutes for x in t], hours, hours, "higher"),
+        _metric(_("Stops served"), [float(x.stops_served) for x in t], lambda v: num(v, 0),
+                lambda v: num(v, 0), "higher"),
+        _metric(_("Visits"), [float(x.visits) for x in t], lambda v: num(v, 0), lambda v: num(v, 0), "higher"),
+        _metric(_("Loans served"), [x.loans_served for x in t], num, num, "higher"),
+        _metric(_("Share of expected loans"), [share(p) for p in plans], lambda v: f"{num(v)} %",
+                lambda v: f"{num(v)} %", "higher"),
+        _metric(_("Stops not served"), [float(len(p.unserved)) for p in plans], lambda v: num(v, 0),
+                lambda v: num(v, 0), "lower"),
+        _metric(_("Solver cost"), [None if p.info.objective is None else float(p.info.objective) for p in plans],
+                lambda v: num(v, 0), lambda v: num(v, 0), "lower"),
+    ]
+
+
+def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
+    """stop id -> (name, "Tue wk 1, 3 10:05–10:45; ...") for every visited stop."""
+    groups: dict[str, dict[tuple[str, int, int], list[int]]] = defaultdict(lambda: defaultdict(list))
+    names: dict[str, str] = {}
+    for route in calendar_routes(plan):
+        for v in route.visits:
+            groups[v.stop_id][(route.day, v.arrival_min, v.departure_min)].append(route.week)
+            names.setdefault(v.stop_id, v.name)
+    out = {}
+    for stop_id, g in groups.items():
+        parts = []
+        for (day, a, b) in sorted(g, key=lambda k: (_day_order(plan.cycle, k[0]), min(g[k]), k[1])):
+            weeks = ", ".join(str(w) for w in sorted(g[(day, a, b)]))
+            parts.append(_("%(day)s wk %(weeks)s %(times)s", day=day_short(day), weeks=weeks, times=times(a, b)))
+        out[stop_id] = (names[stop_id], "; ".join(parts))
+    return out
+
+
+@dataclass
+class MovedStop:
+    stop_id: str
+    name: str
+    cells: list[Cell]
+
+
+def moved_stops(plans: Sequence[Plan]) -> list[MovedStop]:
+    """Stops whose days or times differ from the first plan in any other plan."""
+    summaries = [stop_summary(p) for p in plans]
+    unserved = [{u.stop_id for u in p.unserved} for p in plans]
+    ids = sorted({sid for s in summaries for sid in s} | {sid for u in unserved for sid in u})
+    out = []
+    for sid in ids:
+        texts = [s[sid][1] if sid in s else (_("not served") if sid in u else "—")
+                 for s, u in zip(summaries, unserved)]
+        if all(t == texts[0] for t in texts):
+            continue
+        name = next((s[sid][0] for s in summaries if sid in s), None)
+        if name is None:
+            name = next(u.name for p in plans for u in p.unserved if u.stop_id == sid)
+        cells = [Cell(t, css="" if i == 0 or t == texts[0] else "changed") for i, t in enumerate(texts)]
+        out.append(MovedStop(sid, name, cells))
+    out.sort(key=lambda m: (m.name.casefold(), m.stop_id))
+    return out

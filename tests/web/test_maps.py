@@ -1,0 +1,260 @@
+"""Maps: the one escaping helper, Leaflet from the app only, layers and markers, the SVG drawing.
+
+The folium HTML is also run through Node.js with a stand-in for Leaflet, so
+the JavaScript is proven to parse (a backslash in a template literal is a
+SyntaxError that blanks the whole map) and to hand Leaflet only inert text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from routeplanner.model import (
+    Cycle,
+    Frequency,
+    Place,
+    Plan,
+    Route,
+    Scenario,
+    Stop,
+    Totals,
+    Travel,
+    Unserved,
+    Vehicle,
+    Visit,
+)
+from routeplanner.web.maps import (
+    DAY_COLOURS,
+    MapAssets,
+    MapHTML,
+    Popup,
+    compare_map,
+    map_html,
+    map_text,
+    plan_map,
+    render_map,
+    route_svg,
+)
+
+HOSTILE = ("<img src=x onerror=alert(1)>", "Vila ${alert(1)}", "C:\\users\\x")
+ASSETS = MapAssets("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", None)
+DEPOT = Place("Depot <b>", 55.96, 25.59)
+
+
+@pytest.fixture(autouse=True)
+def app_context():
+    """gettext needs an app context; a bare Flask app will do."""
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app)
+    with app.app_context():
+        yield
+
+
+def visit(stop_id: str, name: str, lat: float, lon: float, t: int) -> Visit:
+    return Visit(stop_id, name, lat, lon, t, t + 20, 12.5, 5000.0, 7.0)
+
+
+def sample_plan() -> tuple[Plan, Scenario]:
+    """A hand-made plan: 2 weeks x Mon/Tue, hostile names, one unserved stop."""
+    stops = [
+        Stop("img", HOSTILE[0], 55.98, 25.60, 20),
+        Stop("vila", HOSTILE[1], 55.95, 25.65, 15),
+        Stop("path", HOSTILE[2], 55.99, 25.55, 10),
+        Stop("k", "Kamajai", 55.82, 25.50, 30, Frequency(period_weeks=1)),
+        Stop("far", "Far `away` ${x}", 57.5, 27.0, 5),
+    ]
+    scenario = Scenario("S", DEPOT, (Vehicle("Van <i>", 2500),), tuple(stops), Cycle(2, ("Mon", "Tue")))
+    routes = [
+        Route("Van <i>", 1, "Mon", DEPOT, 480, 900, [visit("img", HOSTILE[0], 55.98, 25.60, 540),
+                                                      visit("k", "Kamajai", 55.82, 25.50, 600)]),
+        Route("Van <i>", 1, "Tue", DEPOT, 480, 900, [visit("vila", HOSTILE[1], 55.95, 25.65, 540),
+                                                      visit("path", HOSTILE[2], 55.99, 25.55, 600)]),
+        Route("Van <i>", 2, "Mon", DEPOT, 480, 900, [visit("k", "Kamajai", 55.82, 25.50, 600)]),
+        Route("Van <i>", 2, "Tue", DEPOT, 480, 900, []),
+    ]
+    unserved = [Unserved("far", "Far `away` ${x}", 1, "too far: <b>400 km</b>", "a longer shift")]
+    totals = Totals(100, 120, 100, 5, 4, 5, 60, 65)
+    return Plan("S", scenario.cycle, Travel(), routes, unserved, totals), scenario
+
+
+# --- the escaping helper ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, escaped",
+    [
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+        ("Vila ${alert(1)}", "Vila &#36;{alert(1)}"),
+        ("C:\\users\\x", "C:&#92;users&#92;x"),
+        ("`back` 'single' \"double\" & amp", "&#96;back&#96; &#x27;single&#x27; &quot;double&quot; &amp; amp"),
+        ("two\nlines\r\nhere", "two lines here"),
+        (42, "42"),
+    ],
+)
+def test_map_text(raw, escaped):
+    out = map_text(raw)
+    assert out == escaped and isinstance(out, MapHTML)
+    for ch in "<>`$\\\"'\n":
+        assert ch not in out
+    assert html.unescape(out) == " ".join(str(raw).splitlines())
+
+
+def test_map_html_escapes_values_but_not_its_own_markup():
+    out = map_html("<b>{name}</b> {n}", name=HOSTILE[0], n=3)
+    assert out == "<b>&lt;img src=x onerror=alert(1)&gt;</b> 3"
+    nested = map_html("<p>{inner}</p>", inner=out)  # already MapHTML: kept as is
+    assert nested == f"<p>{out}</p>"
+
+
+def test_raw_text_cannot_reach_folium():
+    with pytest.raises(TypeError):
+        Popup("<b>raw</b>")
+    assert Popup(map_text("ok")) is not None
+
+
+# --- folium maps ----------------------------------------------------------------------------
+
+
+def test_plan_map_uses_only_our_leaflet_and_no_jquery():
+    plan, scenario = sample_plan()
+    out = render_map(plan_map(plan, scenario, ASSETS), "title <x>")
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', out)
+    styles = re.findall(r'<link[^>]*href="([^"]+)"', out)
+    assert scripts == [ASSETS.leaflet_js] and styles == [ASSETS.leaflet_css]
+    assert "$(" not in out and "jquery" not in out.lower() and "bootstrap" not in out.lower()
+    assert "tile.openstreetmap" not in out  # tiles off
+    assert "<title>title &lt;x&gt;</title>" in out
+
+
+def test_plan_map_with_tiles():
+    plan, scenario = sample_plan()
+    out = render_map(plan_map(plan, scenario, dataclasses.replace(ASSETS, tiles="OpenStreetMap")))
+    assert "tile.openstreetmap.org" in out and "L.tileLayer" in out
+
+
+def test_plan_map_layers_and_markers():
+    plan, scenario = sample_plan()
+    out = render_map(plan_map(plan, scenario, ASSETS))
+    visits = sum(len(r.visits) for r in plan.routes)
+    assert out.count("L.circleMarker(") == visits + 1 + 1  # + the depot + one unserved stop
+    assert out.count("L.polyline(") == sum(1 for r in plan.routes if r.visits)
+    assert out.count("L.featureGroup(") == len(plan.routes) + 2  # + unserved + depot
+    assert "L.control.layers" in out
+    for day in ("Mon", "Tue"):
+        assert DAY_COLOURS[day] in out
+    assert '"dashArray": "10 6"' in out  # week 2 is dashed
+    assert "Not served (1)" in out and "Week 1, Monday" in out
+
+
+def test_plan_map_escapes_every_name():
+    plan, scenario = sample_plan()
+    out = render_map(plan_map(plan, scenario, ASSETS))
+    for bad in ("<img src=x", "${alert", "${x}", "C:\\users", "`away`", "<b>400 km</b>", "Van <i>", "Depot <b>"):
+        assert bad not in out, bad
+
+
+def test_compare_map():
+    plan, scenario = sample_plan()
+    other = dataclasses.replace(plan, routes=plan.routes[:2])
+    out = render_map(compare_map([("Plan 1 <a>", plan), ("Plan 2", other)], ASSETS))
+    assert out.count("L.featureGroup(") == 3
+    assert "Plan 1 \\u0026lt;a\\u0026gt;" in out and "<a>" not in out  # escaped, then JSON
+    assert out.count("L.circleMarker(") == 5 + 4 + 1
+
+
+NODE_HARNESS = r"""
+const fs = require("fs");
+const calls = [];
+let alerts = 0;
+function stub(name) {
+  const f = function (...args) { calls.push([name, args]); return stub(name); };
+  return new Proxy(f, {
+    get(target, prop) {
+      if (prop === Symbol.toPrimitive) { return () => ""; }
+      if (prop === "then") { return undefined; }
+      return stub(String(prop));
+    },
+  });
+}
+globalThis.L = stub("L");
+globalThis.document = stub("document");
+globalThis.window = globalThis;
+globalThis.alert = () => { alerts += 1; };
+globalThis.$ = () => { throw new Error("jQuery used"); };
+const code = fs.readFileSync(process.argv[2], "utf8");
+(0, eval)(code);
+const texts = calls
+  .filter(([name]) => ["setContent", "bindTooltip", "layers"].includes(name))
+  .map(([name, args]) => [name, typeof args[0] === "string" ? args[0] : JSON.stringify(Object.keys(args[1] || {}))]);
+process.stdout.write(JSON.stringify({ alerts, texts }));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+@pytest.mark.parametrize("which", ["plan", "compare"])
+def test_map_javascript_runs_and_shows_names_as_text(tmp_path: Path, which: str):
+    plan, scenario = sample_plan()
+    m = plan_map(plan, scenario, ASSETS) if which == "plan" else compare_map([(HOSTILE[1], plan)], ASSETS)
+    out = render_map(m)
+    inline = "\n".join(re.findall(r"<script>(.*?)</script>", out, re.S))
+    (tmp_path / "map.js").write_text(inline, encoding="utf-8")
+    (tmp_path / "harness.js").write_text(NODE_HARNESS, encoding="utf-8")
+    run = subprocess.run(["node", str(tmp_path / "harness.js"), str(tmp_path / "map.js")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr  # a SyntaxError here is a blank map in the browser
+    result = json.loads(run.stdout)
+    assert result["alerts"] == 0
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", t)) for _name, t in result["texts"])
+    for name in HOSTILE:
+        assert name in shown, name
+    # the HTML Leaflet receives has no tags but ours
+    tags = {t for _n, text in result["texts"] for t in re.findall(r"<\s*(\w+)", text)}
+    assert tags <= {"div", "strong", "br", "em", "span"}, tags
+    if which == "plan":
+        layer_names = next(json.loads(t) for n, t in result["texts"] if n == "layers")
+        assert any("Van &lt;i&gt;" in k for k in layer_names)
+
+
+# --- the driver sheet's drawing ---------------------------------------------------------------------
+
+
+def test_route_svg_fits_the_box_and_keeps_marks_apart():
+    plan, _ = sample_plan()
+    route = dataclasses.replace(plan.routes[0], visits=plan.routes[0].visits + [
+        visit("same", "Same place", 55.82, 25.50, 700),  # on top of Kamajai
+        visit("near", "Near", 55.8201, 25.5001, 760),
+    ])
+    svg = route_svg(route, width=640, height=300)
+    assert len(svg.stops) == 4 and [p.order for p in svg.stops] == [1, 2, 3, 4]
+    for p in svg.stops:
+        assert 0 <= p.x <= 640 and 0 <= p.y <= 300
+        assert 0 <= p.label_x <= 640
+    marks = [(p.x, p.y) for p in svg.stops] + [svg.depot]
+    for i, a in enumerate(marks):
+        for b in marks[i + 1:]:
+            assert (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 >= 19 ** 2, (a, b)
+    assert svg.path.count(",") == len(svg.stops) + 2
+    assert svg.scale_label.endswith("km") and svg.scale_px > 0
+
+
+@pytest.mark.parametrize("visits", [[], [visit("a", "At the depot", 55.96, 25.59, 540)]])
+def test_route_svg_degenerate_routes(visits):
+    route = Route("V", 1, "Mon", Place("D", 55.96, 25.59), 480, 900, visits)
+    svg = route_svg(route)
+    assert 0 <= svg.depot[0] <= svg.width and 0 <= svg.depot[1] <= svg.height
+    assert all(0 <= p.x <= svg.width for p in svg.stops)
+
+
+def test_weekday_colours_are_distinct():
+    assert len(set(DAY_COLOURS.values())) == 7
