@@ -7,7 +7,10 @@ STAMP  := $(VENV)/.installed
 
 # Web assets, made on first use and never committed (see .gitignore):
 # Leaflet from the npm registry, served by the app so maps work offline;
-# the compiled English message catalogue; Debian's Chromium for the browser tests.
+# the compiled English message catalogue; Debian's Chromium for the browser tests;
+# Debian's PostgreSQL server programs for the tests that run on PostgreSQL
+# (tests/pgserver.py starts a throwaway server in a temporary folder; no
+# system service is used).
 LEAFLET_VERSION := 1.9.4
 LEAFLET_DIR     := routeplanner/web/static/vendor/leaflet
 LEAFLET         := $(LEAFLET_DIR)/.leaflet-$(LEAFLET_VERSION)
@@ -15,7 +18,7 @@ TRANSLATIONS    := routeplanner/web/translations
 CATALOGUES      := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 CHROMIUM        := /usr/bin/chromium
 
-.PHONY: run serve test plan clean assets browser messages
+.PHONY: run serve test plan clean assets browser postgres messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +33,7 @@ run: $(STAMP) assets
 
 serve: run
 
-test: $(STAMP) assets browser
+test: $(STAMP) assets browser postgres
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 plan: $(STAMP)
@@ -39,6 +42,14 @@ plan: $(STAMP)
 assets: $(LEAFLET) $(CATALOGUES)
 
 browser: $(CHROMIUM)
+
+# initdb and postgres on PATH or in /usr/lib/postgresql/<version>/bin, as the tests look for them.
+postgres:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing Debian's postgresql for the database tests"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql >/dev/null; \
+	fi
 
 # npm checks the package's integrity; only dist/ is copied, leaflet.js last,
 # and the version stamp after it, so an interrupted copy is redone.

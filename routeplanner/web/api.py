@@ -265,11 +265,18 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
         for key in item:
             if key not in STOP_COLUMNS:
                 problems.append(Problem(file, row, str(key), _short(item[key]), "one of the keys " + ", ".join(STOP_COLUMNS)))
-        writer.writerow([_cell(item.get(c)) for c in STOP_COLUMNS])
+        cells = [_cell(item.get(c)) for c in STOP_COLUMNS]
+        for c, cell in enumerate(cells):
+            if _SURROGATE.search(cell):  # JSON can carry half a character; a file cannot
+                problems.append(Problem(file, row, STOP_COLUMNS[c], _CONTROL.sub("?", cell)[:60],
+                                        "text without control characters"))
+                cells[c] = ""
+        writer.writerow(cells)
     return out.getvalue().encode("utf-8"), problems
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = db.UNSTORABLE  # control characters and lone surrogates: not storable
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _length_problems(scenario: Scenario, source: str, stops_file: str) -> list[Problem]:
@@ -762,6 +769,9 @@ def copy_scenario(scenario_id: int):
         name = _("%(name)s (copy)", name=src.name)[:MAX_NAME]
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise InputError([Problem("request", None, "name", _short(name), f"the new scenario's name, 1 to {MAX_NAME} characters")])
+    if db.unstorable(name):
+        raise InputError([Problem("request", None, "name", _short(_CONTROL.sub("?", name)),
+                                  "text without control characters")])
     s = db.session()
     row = ScenarioRow(copied_from_id=src.id)
     row.set_from_model(src.to_model())

@@ -5,10 +5,18 @@ SQLAlchemy URL) via ``ROUTEPLANNER_DATABASE_URL``.  Rows convert to and from
 the pure domain model here, so views and the worker never build model objects
 by hand.  Every plan keeps a snapshot of the exact scenario it was made from,
 so it can be re-checked and compared after the scenario is edited.
+
+What every supported database stores alike (the tests run on SQLite and on
+PostgreSQL): times are naive UTC (``utcnow``; the database server's time zone
+plays no part), documents are JSON, solver costs are 64-bit.  Text must be
+checked with :func:`unstorable` before it is stored: PostgreSQL refuses NUL
+characters, and no database stores half of a UTF-16 surrogate pair.
 """
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -25,9 +33,10 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from routeplanner.io.jsonform import (
@@ -41,6 +50,17 @@ from routeplanner.model import Scenario
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+#: Characters refused in stored text: control characters other than tab and
+#: newline (PostgreSQL cannot store NUL at all), and lone UTF-16 surrogates,
+#: which JSON can carry but no UTF-8 database can store.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    """True when ``text`` holds a character that must not be stored (:data:`UNSTORABLE`)."""
+    return bool(UNSTORABLE.search(text))
 
 
 class Base(DeclarativeBase):
@@ -212,9 +232,32 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+#: The PostgreSQL advisory lock taken by :func:`startup_transaction`.
+STARTUP_LOCK_ID = 0x726F757465  # "route"
+
+
+@contextmanager
+def startup_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that no other process's start-up runs beside.
+
+    Several processes (web servers, ``routeplanner worker``) may start at once
+    on an empty database; creating the tables and loading the sample must then
+    happen once, not race (duplicate tables, two samples).  PostgreSQL: an
+    advisory lock held until the transaction ends; SQLite: the write lock
+    (others wait for it, up to the busy timeout).
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK_ID)))
+        yield conn
+
+
 def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    with startup_transaction(engine) as conn:
+        Base.metadata.create_all(conn)
     app.extensions["routeplanner.engine"] = engine
     app.extensions["routeplanner.sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

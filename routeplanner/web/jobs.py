@@ -117,6 +117,9 @@ def _limit_problems(time_limit_s: Any, work_limit: Any, label: Any) -> list[Prob
         )
     if not isinstance(label, str) or len(label) > MAX_LABEL:
         problems.append(Problem("request", None, "label", str(label)[:80], f"text of at most {MAX_LABEL} characters"))
+    elif db.unstorable(label):
+        problems.append(Problem("request", None, "label", db.UNSTORABLE.sub("?", label)[:80],
+                                "text without control characters"))
     return problems
 
 

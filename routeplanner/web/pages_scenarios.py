@@ -124,6 +124,10 @@ def copy_scenario(scenario_id: int):
     if len(name) > 300:
         problem = ShownProblem(_("settings"), None, "name", name[:60] + "…", _("a name of at most 300 characters"))
         return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=name, copy_from=scenario_id)
+    if db.unstorable(name):
+        shown = db.UNSTORABLE.sub("?", name)
+        problem = ShownProblem(_("settings"), None, "name", shown[:60], _("text without control characters"))
+        return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=shown, copy_from=scenario_id)
     s = db.session()
     row = db.ScenarioRow(copied_from_id=source.id)
     row.set_from_model(source.to_model())

@@ -6,6 +6,7 @@ from importlib.resources import as_file, files
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from routeplanner.io import load_scenario
 from routeplanner.web import db
@@ -14,8 +15,10 @@ SAMPLE = ("rokiskis", "scenario.toml")
 
 
 def load_sample(app: Flask) -> int | None:
-    """Store the sample scenario; returns its id (None when already there)."""
-    with db.new_session(app) as s:
+    """Store the sample scenario into an empty database; returns its id (None
+    when the database has scenarios).  Processes starting together store it once."""
+    engine = app.extensions["routeplanner.engine"]
+    with db.startup_transaction(engine) as conn, Session(bind=conn) as s:
         if s.scalar(select(func.count()).select_from(db.ScenarioRow)):
             return None
         with as_file(files("routeplanner.data").joinpath(*SAMPLE)) as path:
@@ -23,7 +26,7 @@ def load_sample(app: Flask) -> int | None:
         row = db.ScenarioRow()
         row.set_from_model(scenario)
         s.add(row)
-        s.commit()
+        s.flush()
         return row.id
 
 

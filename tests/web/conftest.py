@@ -1,7 +1,13 @@
 """Fixtures of the web tests (flaskr style), shared by the API, jobs and pages tests.
 
-* ``app``: the app on a fresh SQLite file in ``tmp_path``, the Rokiškis sample
+* ``app``: the app on a fresh database (``db_url``), the Rokiškis sample
   loaded (scenario id 1), the solve runner NOT started;
+* ``db_url``: that database: a SQLite file in ``tmp_path``; for tests marked
+  ``@pytest.mark.both_databases`` also a new database on a throwaway
+  PostgreSQL server (``tests/pgserver.py``, one per test process), so those
+  tests run twice, ``[sqlite]`` and ``[postgresql]``.  When PostgreSQL cannot
+  be started, the ``[postgresql]`` tests fail and say why; they never skip.
+  ``ROUTEPLANNER_TEST_DATABASE=postgresql`` runs every web test on PostgreSQL.
 * ``client``: its test client; ``runner``: its CLI runner (flaskr's name);
 * ``live_runner``: starts the real solve runner for ``app`` (spawned worker
   processes, real OR-Tools) and stops it afterwards; use with ``wait_job``;
@@ -9,25 +15,69 @@
 
 * ``make_app(**config)``: another app on the same database as ``app`` (a
   second web process, a restarted server), closed afterwards.
+* ``postgres_server``: the throwaway PostgreSQL server of this test process.
 
 The sample scenario is id 1 in a fresh database.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from pgserver import EXTERNAL_URL_VARIABLE, PostgresServer, PostgresUnavailable
 from routeplanner.web import create_app, jobs
 
-def _make_app(tmp_path: Path, **config: Any):
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("both_databases") and "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize("db_backend", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for this test process (xdist: one per worker), stopped at the end."""
+    try:
+        server = PostgresServer(os.environ.get(EXTERNAL_URL_VARIABLE) or None).start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL is needed for the [postgresql] tests and could not be started: {exc}",
+                    pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_backend(request) -> str:
+    """The parameter of a ``both_databases`` test; else ``sqlite``, or what
+    ``ROUTEPLANNER_TEST_DATABASE`` says (``postgresql``: the whole web suite on PostgreSQL)."""
+    default = os.environ.get("ROUTEPLANNER_TEST_DATABASE") or "sqlite"
+    if default not in DATABASES:
+        pytest.fail(f"ROUTEPLANNER_TEST_DATABASE={default!r}: expected one of {', '.join(DATABASES)}", pytrace=False)
+    return getattr(request, "param", default)
+
+
+@pytest.fixture
+def db_url(request, db_backend, tmp_path):
+    """A fresh, empty database of ``db_backend``: its SQLAlchemy URL."""
+    if db_backend == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "routeplanner-test.sqlite")
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+def _make_app(db_url: str, **config: Any):
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test",
-        "DATABASE_URL": "sqlite:///" + str(tmp_path / "routeplanner-test.sqlite"),
+        "DATABASE_URL": db_url,
         "LOAD_SAMPLE": True,
         "START_RUNNER": False,
         "SOLVE_WORKERS": 1,
@@ -43,19 +93,19 @@ def _close_app(app) -> None:
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = _make_app(tmp_path)
+def app(db_url):
+    app = _make_app(db_url)
     yield app
     _close_app(app)
 
 
 @pytest.fixture
-def make_app(tmp_path):
-    """More apps on the database of ``app`` (same ``tmp_path``), closed afterwards."""
+def make_app(db_url):
+    """More apps on the database of ``app`` (``db_url``), closed afterwards."""
     made = []
 
     def make(**config: Any):
-        made.append(_make_app(tmp_path, **config))
+        made.append(_make_app(db_url, **config))
         return made[-1]
 
     yield make

@@ -102,6 +102,7 @@ def test_list_and_get_the_sample(client):
     assert stops["stops"] == scenario["stops"]
 
 
+@pytest.mark.both_databases
 def test_create_from_stops_file_and_scenario_toml(client, app):
     response = upload(client, {"stops": (STOPS_CSV, "stops.csv"), "scenario": (SCENARIO_TOML, "scenario.toml")})
     assert response.status_code == 201, response.get_json()
@@ -125,6 +126,7 @@ def test_create_from_stops_file_and_form_fields(client):
     assert len(created["stops"]) == 53
 
 
+@pytest.mark.both_databases
 def test_create_from_an_xlsx_in_lithuanian(client):
     import openpyxl
 
@@ -142,6 +144,7 @@ def test_create_from_an_xlsx_in_lithuanian(client):
     assert stops[0]["frequency"] == "fortnightly" and stops[0]["window_start"] == "09:00"
 
 
+@pytest.mark.both_databases
 def test_create_from_json_round_trips_what_get_shows(client):
     sample = client.get(f"/api/scenarios/{SAMPLE_ID}").get_json()
     sample["name"] = "JSON copy"
@@ -246,6 +249,7 @@ def test_put_scenario_invalid_changes_nothing(client):
     assert client.get(f"/api/scenarios/{SAMPLE_ID}").get_json() == before
 
 
+@pytest.mark.both_databases
 def test_put_stops_whole_list_all_or_nothing(client):
     stops = client.get(f"/api/scenarios/{SAMPLE_ID}/stops").get_json()["stops"]
     stops[0]["loans_per_visit"] = 99
@@ -278,6 +282,7 @@ def test_put_stops_from_an_uploaded_file(client):
     assert [s["id"] for s in response.get_json()["stops"]] == ["kamajai"]
 
 
+@pytest.mark.both_databases
 def test_copy_and_delete(client, app):
     response = client.post(f"/api/scenarios/{SAMPLE_ID}/copy")
     assert response.status_code == 201
@@ -320,6 +325,7 @@ def test_every_change_passes_the_permission_check(client, monkeypatch):
 # --- solves and plans -------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_solve_queues_a_job_and_a_queued_job_cancels_at_once(client):
     response = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 2, "label": "try"})
     assert response.status_code == 202
@@ -355,6 +361,7 @@ def test_solve_refuses_bad_parameters(client, body, column):
     assert client.get(f"/api/scenarios/{SAMPLE_ID}/jobs").get_json() == {"jobs": []}
 
 
+@pytest.mark.both_databases
 def test_plans_check_compare_delete(client, app, live_runner, wait_job, validate_plan):
     app.config["SOLVE_WORKERS"] = 2
     live_runner.workers = 2
@@ -574,6 +581,7 @@ def test_json_answers_are_json_not_html(client):
     assert response.get_json()["stops"][0]["name"] == NASTY_NAMES[0]
 
 
+@pytest.mark.both_databases
 def test_plan_row_documents_are_unchanged_by_the_api(app, client):
     """GET /api/plans/<id> is the stored document plus four keys, nothing rewritten."""
     from routeplanner.web import db
@@ -608,6 +616,7 @@ def _put(doc, path, value) -> None:
         target[path[-1]] = value
 
 
+@pytest.mark.both_databases
 def test_scrambled_scenarios_never_make_a_500(client, app):
     """Deterministic fuzzing: each case breaks one part of a valid scenario in a random way."""
     import random

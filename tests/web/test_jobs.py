@@ -71,6 +71,7 @@ def scenario_document(client) -> dict:
 # --- the interface -----------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_submit_validates_and_job_status_has_the_promised_keys(app):
     with db.new_session(app) as s:
         job = jobs.submit(s, SAMPLE_ID, time_limit_s=2, label="  spaced  ")
@@ -93,6 +94,7 @@ def test_submit_validates_and_job_status_has_the_promised_keys(app):
         assert jobs.request_cancel(s, done.id).status == jobs.DONE
 
 
+@pytest.mark.both_databases
 def test_a_solve_runs_in_a_child_and_stores_a_checked_plan(app, client, live_runner, wait_job, validate_plan):
     # the work limit makes the plan independent of how busy the machine is
     body = {"time_limit_s": 2, "work_limit": 50, "label": "first"}
@@ -124,6 +126,7 @@ def test_a_solve_runs_in_a_child_and_stores_a_checked_plan(app, client, live_run
     assert wait_for(lambda: not live_runner.pids(), 5, "the runner to let the child go")
 
 
+@pytest.mark.both_databases
 def test_progress_moves_and_a_long_solve_cancels(app, client, live_runner, wait_job):
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 60}).get_json()
     seen = []
@@ -153,6 +156,7 @@ def test_progress_moves_and_a_long_solve_cancels(app, client, live_runner, wait_
     assert plan_count(app) == 0
 
 
+@pytest.mark.both_databases
 def test_a_killed_child_fails_its_job_and_the_runner_goes_on(app, client, live_runner, wait_job):
     before = scenario_document(client)
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 60}).get_json()
@@ -169,6 +173,7 @@ def test_a_killed_child_fails_its_job_and_the_runner_goes_on(app, client, live_r
     assert wait_job(client, again["id"])["status"] == "done"
 
 
+@pytest.mark.both_databases
 def test_deleting_a_scenario_ends_its_solve(app, client, live_runner, wait_job):
     copy = client.post(f"/api/scenarios/{SAMPLE_ID}/copy").get_json()
     job = client.post(f"/api/scenarios/{copy['id']}/solve", json={"time_limit_s": 60}).get_json()
@@ -194,6 +199,7 @@ def test_a_scenario_that_cannot_be_planned_fails_with_a_readable_message(app, cl
 # --- several servers, restarts -----------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_two_runners_on_one_database_never_run_a_job_twice(app, make_app, client):
     other = make_app()  # a second web process on the same database
     with db.new_session(app) as s:
@@ -209,6 +215,7 @@ def test_two_runners_on_one_database_never_run_a_job_twice(app, make_app, client
     assert plan_count(app) == 3
 
 
+@pytest.mark.both_databases
 def test_restart_fails_jobs_of_a_vanished_server_and_spares_live_ones(app, make_app, client):
     with db.new_session(app) as s:
         lost = JobRow(scenario_id=SAMPLE_ID, status=jobs.RUNNING, params={"time_limit_s": 30},
@@ -251,10 +258,11 @@ SERVER = textwrap.dedent(
 )
 
 
+@pytest.mark.both_databases
 def test_a_server_killed_mid_solve_takes_its_solve_along_and_the_next_start_fails_the_job(
-    tmp_path, make_app
+    tmp_path, db_url, make_app
 ):
-    url = "sqlite:///" + str(tmp_path / "killed.sqlite")
+    url = db_url  # empty: the server loads the sample
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     server = subprocess.Popen([sys.executable, str(script), url], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
@@ -268,7 +276,7 @@ def test_a_server_killed_mid_solve_takes_its_solve_along_and_the_next_start_fail
         if server.poll() is None:
             server.kill()
             server.wait(10)
-    restarted = make_app(DATABASE_URL=url, JOB_STALE_S=1, START_RUNNER=True)
+    restarted = make_app(JOB_STALE_S=1, START_RUNNER=True)
     client = restarted.test_client()
     status = wait_for(lambda: (st := client.get(f"/api/jobs/{job_id}").get_json())["status"] == "failed" and st,
                       10, "recovery")
@@ -277,6 +285,7 @@ def test_a_server_killed_mid_solve_takes_its_solve_along_and_the_next_start_fail
     assert client.get("/api/scenarios/1/plans").get_json() == {"plans": []}
 
 
+@pytest.mark.both_databases
 def test_stopping_the_runner_fails_its_running_jobs(app, client, wait_job):
     runner = jobs.start_runner(app)
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 60}).get_json()
@@ -378,6 +387,7 @@ def test_routeplanner_serve_serves_solves_and_stops_cleanly(tmp_path):
         app.extensions["routeplanner.engine"].dispose()
 
 
+@pytest.mark.both_databases
 def test_routeplanner_worker_solves_what_the_web_queued(app, client, wait_job):
     env = {**os.environ, "ROUTEPLANNER_DATABASE_URL": app.config["DATABASE_URL"]}
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 1}).get_json()

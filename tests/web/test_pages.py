@@ -149,6 +149,7 @@ def test_new_scenario_form(client):
         assert f'name="{name}"' in body, name
 
 
+@pytest.mark.both_databases
 def test_upload_creates_the_scenario(app, client):
     sid = new_scenario(client)
     with db.new_session(app) as s:
@@ -238,6 +239,7 @@ def test_too_large_upload_gets_a_page(app, client):
     assert_friendly(response, 413)
 
 
+@pytest.mark.both_databases
 def test_copy_scenario(app, client):
     response = client.post(f"/scenarios/{SAMPLE_ID}/copy", data={"name": "Copy <two>"})
     assert response.status_code == 303
@@ -294,6 +296,7 @@ def test_unknown_scenario_is_a_friendly_404(client):
     assert "no scenario number 12345" in body
 
 
+@pytest.mark.both_databases
 def test_edit_stops_saves_all_changes(app, client):
     data = stops_form(client, SAMPLE_ID)
     n = sum(1 for k in data if k.endswith("-name")) - 1  # the blank new row
@@ -357,6 +360,7 @@ def test_deleting_every_stop_is_refused(app, client):
     assert count(app, db.StopRow) == 53
 
 
+@pytest.mark.both_databases
 def test_settings_add_a_second_vehicle_and_change_everything(app, client):
     data = {
         "name": "Two vans",
@@ -454,6 +458,7 @@ def test_download_stops_csv(client):
     assert client.get("/scenarios/999/stops.csv").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_delete_scenario(app, client, hostile):
     sid, p1, _p2 = hostile
     response = client.post(f"/scenarios/{sid}/delete")
@@ -670,6 +675,7 @@ def test_compare_needs_two_known_plans(client, hostile):
 # --- safety across every page -------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_hostile_names_are_text_on_every_page(app, client, hostile):
     sid, p1, p2 = hostile
     listing_every_stop = [f"/scenarios/{sid}", f"/plans/{p1}", f"/plans/{p1}/timetable", f"/plans/{p1}/poster"]
@@ -780,6 +786,7 @@ def test_repeated_dates():
     assert repeated_dates(Cycle(2, ("Mon",)), 1, "Mon", since=date(2026, 1, 1)) == []
 
 
+@pytest.mark.both_databases
 def test_text_longer_than_storage_is_refused(app, client):
     before = count(app, db.ScenarioRow)
     long_csv = HEADER + f"x,{'N' * 301},55.9,25.6,10,,,,,,\n" + f"{'i' * 201},Short,55.9,25.6,10,,,,,,\n"
