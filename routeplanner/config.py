@@ -7,6 +7,7 @@
 | ``ROUTEPLANNER_LOAD_SAMPLE`` | load the Rokiškis sample scenario into an empty database | ``1`` |
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
 | ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
+| ``ROUTEPLANNER_MAP_TILES`` | background of the maps: a tile provider that folium knows by name (``OpenStreetMap``, ``OpenStreetMap.HOT``, ``OpenTopoMap``, ...), or ``none`` for no background (routes and stops are drawn either way) | ``OpenStreetMap`` |
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ import os
 import secrets
 from dataclasses import dataclass
 from typing import Mapping
+
+
+DEFAULT_MAP_TILES = "OpenStreetMap"
+NO_TILES = {"none", "off", "no", "0", "false"}
+
+
+def _tiles(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return DEFAULT_MAP_TILES
+    return None if value.strip().lower() in NO_TILES else value.strip()
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -31,6 +42,7 @@ class Settings:
     solve_workers: int = 1
     host: str = "127.0.0.1"
     port: int = 5000
+    map_tiles: str | None = DEFAULT_MAP_TILES  # None: maps without a background
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -42,4 +54,5 @@ class Settings:
             solve_workers=max(1, int(env.get("ROUTEPLANNER_SOLVE_WORKERS") or 1)),
             host=env.get("ROUTEPLANNER_HOST") or "127.0.0.1",
             port=int(env.get("ROUTEPLANNER_PORT") or 5000),
+            map_tiles=_tiles(env.get("ROUTEPLANNER_MAP_TILES")),
         )

@@ -20,3 +20,10 @@ def test_values_from_environment():
     )
     assert s.database_url.startswith("postgresql")
     assert not s.load_sample and s.solve_workers == 2 and s.secret_key == "k"
+
+
+def test_map_tiles():
+    assert Settings.from_env({}).map_tiles == "OpenStreetMap"
+    assert Settings.from_env({"ROUTEPLANNER_MAP_TILES": " OpenTopoMap "}).map_tiles == "OpenTopoMap"
+    for off in ("none", "None", "off", "0"):
+        assert Settings.from_env({"ROUTEPLANNER_MAP_TILES": off}).map_tiles is None

@@ -24,6 +24,22 @@ def _template_folder() -> str:
     return str(files("routeplanner.templates"))
 
 
+def _check_tiles(tiles: str | None) -> None:
+    """Refuse at start a map background that every map page would fail on
+    (folium looks the name up in xyzservices, as here)."""
+    if not tiles or tiles.strip().lower() == "openstreetmap":
+        return
+    import xyzservices
+
+    try:
+        xyzservices.providers.query_name(tiles)
+    except ValueError:
+        raise ValueError(
+            f"ROUTEPLANNER_MAP_TILES={tiles!r}: not a tile provider folium knows by name "
+            "(such as OpenStreetMap, OpenStreetMap.HOT, OpenTopoMap), nor 'none' for maps without a background"
+        ) from None
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
     app = Flask(
@@ -39,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         or "sqlite:///" + os.path.join(app.instance_path, "routeplanner.sqlite"),
         LOAD_SAMPLE=settings.load_sample,
         SOLVE_WORKERS=settings.solve_workers,
+        MAP_TILES=settings.map_tiles,  # None: maps without a background
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,  # a stops file, not a data dump
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
@@ -47,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
+    _check_tiles(app.config.get("MAP_TILES"))
 
     Babel(app)
 

@@ -36,6 +36,7 @@ from folium.template import Template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from routeplanner.config import DEFAULT_MAP_TILES
 from routeplanner.model import WEEKDAYS, Plan, Place, Route, Scenario, hhmm
 from routeplanner.planio import calendar_routes
 
@@ -56,7 +57,8 @@ PLAN_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E
 UNSERVED_COLOUR = "#B00020"
 DEPOT_COLOUR = "#111111"
 
-DEFAULT_TILES = "OpenStreetMap"
+#: The maps' background unless ``ROUTEPLANNER_MAP_TILES`` says otherwise.
+DEFAULT_TILES = DEFAULT_MAP_TILES
 
 
 # --- the one escaping helper ------------------------------------------------

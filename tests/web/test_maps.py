@@ -258,3 +258,25 @@ def test_route_svg_degenerate_routes(visits):
 
 def test_weekday_colours_are_distinct():
     assert len(set(DAY_COLOURS.values())) == 7
+
+
+def test_map_tiles_come_from_the_environment(monkeypatch, tmp_path):
+    """ROUTEPLANNER_MAP_TILES: a provider's name, or none; a name folium does not know stops the start."""
+    from routeplanner.web import create_app
+    from routeplanner.web.pages import map_assets
+
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'tiles.sqlite'}", "START_RUNNER": False, "LOAD_SAMPLE": False}
+    for value, expected in ((None, "OpenStreetMap"), ("none", None), ("OpenTopoMap", "OpenTopoMap")):
+        if value is None:
+            monkeypatch.delenv("ROUTEPLANNER_MAP_TILES", raising=False)
+        else:
+            monkeypatch.setenv("ROUTEPLANNER_MAP_TILES", value)
+        app = create_app(config)
+        try:
+            with app.test_request_context():
+                assert map_assets().tiles == expected
+        finally:
+            app.extensions["routeplanner.engine"].dispose()
+    monkeypatch.setenv("ROUTEPLANNER_MAP_TILES", "no such tiles")
+    with pytest.raises(ValueError, match="ROUTEPLANNER_MAP_TILES='no such tiles'"):
+        create_app(config)
