@@ -215,3 +215,25 @@ def test_two_vehicles_share_a_day_that_one_cannot_serve():
     assert_checked(sc, plan)
     assert not plan.unserved
     assert {r.vehicle for r in plan.routes} == {"Van A", "Van B"}
+
+
+def test_a_large_fleet_is_planned_area_by_area(monkeypatch):
+    # Villages east and west of the depot, two vans: above the split size each
+    # van gets one side, plans it on its own, and every village is served.
+    from routeplanner import solver as solver_module
+
+    monkeypatch.setattr(solver_module, "AREA_SPLIT_SIZE", 10)
+    vans = [Vehicle("Van A", 2500, 8 * 60, 17 * 60, 45, 270), Vehicle("Van B", 2500, 8 * 60, 17 * 60, 45, 270)]
+    east = [stop(f"e{i}", 0.2 + 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
+    west = [stop(f"w{i}", -0.2 - 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
+    sc = scenario(east + west, weeks=2, days=("Mon", "Tue"), vehicles=vans)
+    progress = []
+    plan = solve(sc, time_limit_s=6, progress=lambda phase, s, cost: progress.append((phase, s, cost)))
+    assert_checked(sc, plan)
+    assert not plan.unserved
+    sides = {r.vehicle: {v.stop_id[0] for v in r.visits} for r in plan.routes}
+    by_van = defaultdict(set)
+    for van, side in sides.items():
+        by_van[van] |= side
+    assert sorted(map(sorted, by_van.values())) == [["e"], ["w"]]
+    assert progress and all(b[1] >= a[1] for a, b in zip(progress, progress[1:]))
