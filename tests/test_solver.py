@@ -237,3 +237,54 @@ def test_a_large_fleet_is_planned_area_by_area(monkeypatch):
         by_van[van] |= side
     assert sorted(map(sorted, by_van.values())) == [["e"], ["w"]]
     assert progress and all(b[1] >= a[1] for a, b in zip(progress, progress[1:]))
+
+
+def _scattered_villages(n, seed=7):
+    import random
+
+    rng = random.Random(seed)
+    return [
+        stop(f"v{i}", rng.uniform(-0.35, 0.35), lat_offset=rng.uniform(-0.25, 0.25), loans=rng.randint(5, 40),
+             window=(8 * 60 + 60 * rng.randint(0, 4), 8 * 60 + 60 * rng.randint(5, 9)) if i % 3 == 0 else None)
+        for i in range(n)
+    ]
+
+
+def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch):
+    from routeplanner import solver as solver_module
+
+    calls = []
+    original = solver_module._ruin_and_recreate
+
+    def recording(routing, manager, solution, *args):
+        start = solution.ObjectiveValue()
+        best = original(routing, manager, solution, *args)
+        calls.append((start, best.ObjectiveValue()))
+        return best
+
+    monkeypatch.setattr(solver_module, "_ruin_and_recreate", recording)
+    vans = [Vehicle("Van A", 600, 8 * 60, 14 * 60, 45, 270), Vehicle("Van B", 600, 8 * 60, 14 * 60, 45, 270)]
+    sc = scenario(_scattered_villages(24), vehicles=vans)
+    progress = []
+    plan = solve(sc, time_limit_s=3, progress=lambda phase, s, cost: progress.append(cost))
+    assert_checked(sc, plan)
+    assert calls and all(best <= start for start, best in calls)
+    # The plan is the best solution found, and progress reports only the best so far.
+    assert plan.info.objective == calls[-1][1]
+    assert progress == sorted(progress, reverse=True)
+
+
+def test_guided_local_search_above_the_ruin_size_and_in_reproducible_mode(monkeypatch):
+    from routeplanner import solver as solver_module
+
+    calls = []
+    monkeypatch.setattr(solver_module, "_ruin_and_recreate", lambda *a: calls.append(a) or a[2])
+    sc = scenario(_scattered_villages(12))
+    solve(sc, time_limit_s=1, work_limit=20)
+    assert calls == []  # the work limit counts guided local search's solutions
+    monkeypatch.setattr(solver_module, "RUIN_RECREATE_MAX_VISITS", 11)
+    solve(sc, time_limit_s=1)
+    assert calls == []
+    monkeypatch.setattr(solver_module, "RUIN_RECREATE_MAX_VISITS", 12)
+    solve(sc, time_limit_s=1)
+    assert len(calls) == 1
