@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections import Counter
 from datetime import timedelta
 from dataclasses import dataclass, replace
@@ -73,6 +74,9 @@ RUIN_RECREATE_MAX_VISITS = 400
 #: How many visits one ruin takes out: a random number in this range.
 RUIN_SIZE = (6, 16)
 RUIN_SEED = 20261201
+#: Ruin and recreate moves to a fresh routing model after this many steps:
+#: every solve leaves memory with its model (see :func:`_ruin_and_recreate`).
+RUIN_REBUILD_STEPS = 200
 
 #: Progress callback: (phase "patterns" | "timetable", elapsed seconds, best cost).
 Progress = Callable[[str, float, int], None]
@@ -132,18 +136,25 @@ class _Problem:
         return base * 1000 if stop.must else base
 
 
-def _route_model(
-    problem: _Problem,
-    jobs: list[_Job],
-    anchored: bool,
-    time_limit_s: float,
-    work_limit: int | None,
-    phase: str,
-    progress: Progress | None,
-    started: float,
-    initial: list[list[int]] | None = None,
-    shift_margin: float = 0.0,
-) -> _Outcome | None:
+@dataclass
+class _Model:
+    """One OR-Tools routing model of some visits on the cycle's route-days."""
+
+    manager: object
+    routing: object
+    time_dim: object
+    dist: np.ndarray  # node x node metres (node 0 = depot, node j + 1 = jobs[j])
+
+
+def _build_model(
+    problem: _Problem, jobs: list[_Job], anchored: bool, shift_margin: float, finalize: bool = True
+) -> _Model:
+    """The routing model; ``finalize``: a solution's times are the ones to publish.
+
+    The finalizers (leave the depot as late as possible, open every stop as
+    early as possible, come home as early as possible) cost time and memory at
+    every solution, so the search steps of ruin and recreate go without.
+    """
     scenario = problem.scenario
     stops = scenario.stops
     n_vehicles = len(problem.route_days)
@@ -181,8 +192,9 @@ def _route_model(
         # freely, so the stable-time rules of the next phase still fit.
         margin = int(shift_margin * (veh.shift_end_min - veh.shift_start_min))
         time_dim.CumulVar(end).SetRange(veh.shift_start_min, veh.shift_end_min - margin)
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+        if finalize:
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
         if veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and veh.break_minutes > 0:
             # A break of break_minutes in every stretch of break_after_minutes
             # on duty.  Counting duty rather than driving only is stricter than
@@ -205,7 +217,8 @@ def _route_model(
         time_dim.CumulVar(index).SetRange(lo, hi)
         routing.VehicleVar(index).SetValues([-1] + sorted(job.vehicles))
         routing.AddDisjunction([index], problem.penalty(job.stop))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(index))
+        if finalize:
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(index))
 
     if anchored:
         groups: dict[int, list[int]] = {}
@@ -222,6 +235,21 @@ def _route_model(
                 solver.Add(cumul >= anchor)
                 solver.Add(cumul <= anchor + stable)
 
+    return _Model(manager, routing, time_dim, dist)
+
+
+def _route_model(
+    problem: _Problem,
+    jobs: list[_Job],
+    anchored: bool,
+    time_limit_s: float,
+    work_limit: int | None,
+    phase: str,
+    progress: Progress | None,
+    started: float,
+    initial: list[list[int]] | None = None,
+    shift_margin: float = 0.0,
+) -> _Outcome | None:
     deadline = time.monotonic() + time_limit_s
     ruin = work_limit is None and len(jobs) <= RUIN_RECREATE_MAX_VISITS
     params = _search_parameters(len(jobs), time_limit_s, work_limit, ruin)
@@ -229,14 +257,27 @@ def _route_model(
     count = [0]
     best_seen = [math.inf]
 
-    def on_solution() -> None:
-        count[0] += 1
-        # Ruin and recreate passes through worse solutions on purpose: report the best.
-        best_seen[0] = min(best_seen[0], routing.CostVar().Max())
-        if progress is not None:
-            progress(phase, time.monotonic() - started, int(best_seen[0]))
+    def build(finalize: bool) -> _Model:
+        model = _build_model(problem, jobs, anchored, shift_margin, finalize)
+        # A weak reference: a callback the model holds must not keep the
+        # model alive, or neither is ever freed.
+        routing_ref = weakref.ref(model.routing)
 
-    routing.AddAtSolutionCallback(on_solution)
+        def on_solution() -> None:
+            count[0] += 1
+            routing = routing_ref()
+            if routing is None:
+                return
+            # Ruin and recreate passes through worse solutions on purpose: report the best.
+            best_seen[0] = min(best_seen[0], routing.CostVar().Max())
+            if progress is not None:
+                progress(phase, time.monotonic() - started, int(best_seen[0]))
+
+        model.routing.AddAtSolutionCallback(on_solution)
+        return model
+
+    model = build(not ruin)
+    manager, routing, time_dim = model.manager, model.routing, model.time_dim
     solution = None
     if initial is not None:
         routing.CloseModelWithParameters(params)
@@ -250,10 +291,13 @@ def _route_model(
     if solution is None:
         return None
     if ruin:
-        solution = _ruin_and_recreate(routing, manager, solution, dist, params, deadline)
+        model, solution = _ruin_and_recreate(build, model, solution, params, deadline)
+        if solution is None:
+            return None
+        manager, routing, time_dim = model.manager, model.routing, model.time_dim
 
     routes, starts, ends, breaks = [], [], [], []
-    for r in range(n_vehicles):
+    for r in range(routing.vehicles()):
         seq = []
         index = routing.Start(r)
         starts.append(solution.Value(time_dim.CumulVar(index)))
@@ -314,8 +358,8 @@ _INSERTION_LNS_OPERATORS = (
 )
 
 
-def _ruin_and_recreate(routing, manager, solution, dist: np.ndarray, params, deadline: float):
-    """Improve ``solution`` until ``deadline`` by ruin and recreate; the best one found.
+def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution, params, deadline: float):
+    """Improve ``solution`` until ``deadline`` by ruin and recreate: (model, best solution).
 
     Each step takes a random visit and the visits nearest to it out of the
     routes (a "radial" ruin) and lets OR-Tools' local search put them back
@@ -323,17 +367,22 @@ def _ruin_and_recreate(routing, manager, solution, dist: np.ndarray, params, dea
     if it is better, or worse by a margin that shrinks to nothing as time
     runs out (simulated annealing).  Guided local search moves one visit or
     arc at a time and stalls several percent above the best known on the
-    standard VRPTW instances; this reaches within about 1 % in the same time
+    standard VRPTW instances; this gets much closer in the same time
     (benchmarks/RESULTS.md).  Seeded, so a run differs only by how many steps
     the time allows.
+
+    ``model`` and the steps' models have no finalizers; the best routes are
+    timed at the end on a model built with them.  Every solve leaves some
+    memory with its model until the model goes, so the steps move to a fresh
+    model every :data:`RUIN_REBUILD_STEPS` steps.
     """
     rng = np.random.default_rng(RUIN_SEED)
-    solver = routing.solver()
-    n_vehicles = routing.vehicles()
+    dist, manager = model.dist, model.manager  # the same in every model built from the same jobs
 
-    def routes_of(sol) -> list[list[int]]:
+    def routes_of(m: _Model, sol) -> list[list[int]]:
+        routing = m.routing
         routes = []
-        for v in range(n_vehicles):
+        for v in range(routing.vehicles()):
             seq = []
             index = sol.Value(routing.NextVar(routing.Start(v)))
             while not routing.IsEnd(index):
@@ -342,30 +391,37 @@ def _ruin_and_recreate(routing, manager, solution, dist: np.ndarray, params, dea
             routes.append(seq)
         return routes
 
-    def driven(routes: list[list[int]]) -> int:
-        total = 0
-        for seq in routes:
-            nodes = [0] + [manager.IndexToNode(i) for i in seq] + [0]
-            total += int(dist[nodes[:-1], nodes[1:]].sum())
-        return total
-
-    best = solver.Assignment(solution)  # a copy: the next solve reuses solution's storage
     best_cost = current_cost = solution.ObjectiveValue()
-    current = routes_of(solution)
+    best = current = routes_of(model, solution)
     routed = sum(len(seq) for seq in current)
-    if routed < 2:
-        return best
+    driven = 0
+    for seq in current:
+        nodes = [0] + [manager.IndexToNode(i) for i in seq] + [0]
+        driven += int(dist[nodes[:-1], nodes[1:]].sum())
     # Start accepting a step that is worse by about 1 % of an average leg.
-    temperature0 = 0.01 * driven(current) / routed
+    temperature0 = 0.01 * driven / max(routed, 1)
     began = time.monotonic()
-    span = max(deadline - began, 1e-3)
-    while True:
+    # Time kept back for timing the best routes on a model with finalizers.
+    stop_at = deadline - min(1.0, 0.05 * max(deadline - began, 0.0))
+    span = max(stop_at - began, 1e-3)
+    steps = 0
+    start = model.routing.solver().Assignment()  # reused: each assignment lives as long as its model
+    # One limit for every step, checked between steps: a solve with a limit
+    # different from the last costs twice the time and three times the memory.
+    params.time_limit.FromMilliseconds(max(10, int(span * 1000)))
+    while routed >= 2:
         now = time.monotonic()
-        if now >= deadline - 0.01:
+        if now >= stop_at:
             break
         on_route = [i for seq in current for i in seq]
         if len(on_route) < 2:
             break
+        if steps and steps % RUIN_REBUILD_STEPS == 0:
+            model = build(False)
+            model.routing.CloseModelWithParameters(params)
+            start = model.routing.solver().Assignment()
+        steps += 1
+        routing = model.routing
         seed = manager.IndexToNode(on_route[int(rng.integers(len(on_route)))])
         size = int(rng.integers(RUIN_SIZE[0], RUIN_SIZE[1] + 1))
         size = max(1, min(size, len(on_route) // 4))
@@ -373,22 +429,34 @@ def _ruin_and_recreate(routing, manager, solution, dist: np.ndarray, params, dea
         nearest = nodes[np.argsort(dist[seed, nodes], kind="stable")[:size]]
         removed = set(int(manager.NodeToIndex(int(n))) for n in nearest)
         partial = [[i for i in seq if i not in removed] for seq in current]
-        start = solver.Assignment()
         if not routing.RoutesToAssignment(partial, True, True, start):
             continue
-        params.time_limit.FromMilliseconds(max(10, int((deadline - now) * 1000)))
         candidate = routing.SolveFromAssignmentWithParameters(start, params)
         if candidate is None:
             continue
         cost = candidate.ObjectiveValue()
+        routes = routes_of(model, candidate)
         if cost < best_cost:
-            best = solver.Assignment(candidate)
-            best_cost = cost
+            best, best_cost = routes, cost
         temperature = temperature0 * max(0.0, 1.0 - (time.monotonic() - began) / span)
         delta = cost - current_cost
         if delta <= 0 or (temperature > 0 and rng.random() < math.exp(-delta / temperature)):
-            current, current_cost = routes_of(candidate), cost
-    return best
+            current, current_cost = routes, cost
+
+    # The best routes, timed for publishing.  A descent from a local optimum:
+    # it ends at once, the limit is only a safety net.
+    final = build(True)
+    final.routing.CloseModelWithParameters(params)
+    start = final.routing.solver().Assignment()
+    timed = None
+    if final.routing.RoutesToAssignment(best, True, True, start):
+        params.time_limit.FromMilliseconds(max(1000, int((deadline - time.monotonic()) * 1000)))
+        timed = final.routing.SolveFromAssignmentWithParameters(start, params)
+    if timed is None:  # not expected: the routes were a solution of the same model
+        final = build(True)
+        params.time_limit.FromMilliseconds(max(1000, int((deadline - time.monotonic()) * 1000)))
+        timed = final.routing.SolveWithParameters(params)
+    return final, timed
 
 
 def _choose_patterns(

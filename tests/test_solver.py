@@ -250,17 +250,20 @@ def _scattered_villages(n, seed=7):
     ]
 
 
-def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch):
+@pytest.mark.parametrize("rebuild_steps", [200, 3])
+def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch, rebuild_steps):
     from routeplanner import solver as solver_module
 
+    # 3: the steps move to a fresh routing model every three steps (to free memory)
+    monkeypatch.setattr(solver_module, "RUIN_REBUILD_STEPS", rebuild_steps)
     calls = []
     original = solver_module._ruin_and_recreate
 
-    def recording(routing, manager, solution, *args):
+    def recording(build, model, solution, *args):
         start = solution.ObjectiveValue()
-        best = original(routing, manager, solution, *args)
+        model, best = original(build, model, solution, *args)
         calls.append((start, best.ObjectiveValue()))
-        return best
+        return model, best
 
     monkeypatch.setattr(solver_module, "_ruin_and_recreate", recording)
     vans = [Vehicle("Van A", 600, 8 * 60, 14 * 60, 45, 270), Vehicle("Van B", 600, 8 * 60, 14 * 60, 45, 270)]
@@ -278,7 +281,7 @@ def test_guided_local_search_above_the_ruin_size_and_in_reproducible_mode(monkey
     from routeplanner import solver as solver_module
 
     calls = []
-    monkeypatch.setattr(solver_module, "_ruin_and_recreate", lambda *a: calls.append(a) or a[2])
+    monkeypatch.setattr(solver_module, "_ruin_and_recreate", lambda *a: calls.append(a) or (a[1], a[2]))
     sc = scenario(_scattered_villages(12))
     solve(sc, time_limit_s=1, work_limit=20)
     assert calls == []  # the work limit counts guided local search's solutions
