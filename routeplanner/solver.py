@@ -146,14 +146,13 @@ class _Model:
     dist: np.ndarray  # node x node metres (node 0 = depot, node j + 1 = jobs[j])
 
 
-def _build_model(
-    problem: _Problem, jobs: list[_Job], anchored: bool, shift_margin: float, finalize: bool = True
-) -> _Model:
-    """The routing model; ``finalize``: a solution's times are the ones to publish.
+def _build_model(problem: _Problem, jobs: list[_Job], anchored: bool, shift_margin: float) -> _Model:
+    """The routing model of ``jobs`` on the cycle's route-days.
 
-    The finalizers (leave the depot as late as possible, open every stop as
-    early as possible, come home as early as possible) cost time and memory at
-    every solution, so the search steps of ruin and recreate go without.
+    Its finalizers (leave the depot as late as possible, open every stop and
+    come home as early as possible) give a solution the times to publish.
+    Without them OR-Tools binds the times, the breaks above all, by a search
+    of its own that can take the whole time limit (Norfolk's areas did).
     """
     scenario = problem.scenario
     stops = scenario.stops
@@ -192,9 +191,8 @@ def _build_model(
         # freely, so the stable-time rules of the next phase still fit.
         margin = int(shift_margin * (veh.shift_end_min - veh.shift_start_min))
         time_dim.CumulVar(end).SetRange(veh.shift_start_min, veh.shift_end_min - margin)
-        if finalize:
-            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
-            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
         if veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and veh.break_minutes > 0:
             # A break of break_minutes in every stretch of break_after_minutes
             # on duty.  Counting duty rather than driving only is stricter than
@@ -217,8 +215,7 @@ def _build_model(
         time_dim.CumulVar(index).SetRange(lo, hi)
         routing.VehicleVar(index).SetValues([-1] + sorted(job.vehicles))
         routing.AddDisjunction([index], problem.penalty(job.stop))
-        if finalize:
-            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(index))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(index))
 
     if anchored:
         groups: dict[int, list[int]] = {}
@@ -257,8 +254,8 @@ def _route_model(
     count = [0]
     best_seen = [math.inf]
 
-    def build(finalize: bool) -> _Model:
-        model = _build_model(problem, jobs, anchored, shift_margin, finalize)
+    def build() -> _Model:
+        model = _build_model(problem, jobs, anchored, shift_margin)
         # A weak reference: a callback the model holds must not keep the
         # model alive, or neither is ever freed.
         routing_ref = weakref.ref(model.routing)
@@ -276,7 +273,7 @@ def _route_model(
         model.routing.AddAtSolutionCallback(on_solution)
         return model
 
-    model = build(not ruin)
+    model = build()
     manager, routing, time_dim = model.manager, model.routing, model.time_dim
     solution = None
     if initial is not None:
@@ -358,7 +355,7 @@ _INSERTION_LNS_OPERATORS = (
 )
 
 
-def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution, params, deadline: float):
+def _ruin_and_recreate(build: Callable[[], _Model], model: _Model, solution, params, deadline: float):
     """Improve ``solution`` until ``deadline`` by ruin and recreate: (model, best solution).
 
     Each step takes a random visit and the visits nearest to it out of the
@@ -371,10 +368,9 @@ def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution,
     (benchmarks/RESULTS.md).  Seeded, so a run differs only by how many steps
     the time allows.
 
-    ``model`` and the steps' models have no finalizers; the best routes are
-    timed at the end on a model built with them.  Every solve leaves some
-    memory with its model until the model goes, so the steps move to a fresh
-    model every :data:`RUIN_REBUILD_STEPS` steps.
+    Every solve leaves some memory with its model until the model goes, so
+    the steps move to a fresh model every :data:`RUIN_REBUILD_STEPS` steps;
+    the best routes are loaded into the last model at the end.
     """
     rng = np.random.default_rng(RUIN_SEED)
     dist, manager = model.dist, model.manager  # the same in every model built from the same jobs
@@ -391,9 +387,11 @@ def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution,
             routes.append(seq)
         return routes
 
+    first_model, first = model, model.routing.solver().Assignment(solution)  # a copy: solves reuse solution
     best_cost = current_cost = solution.ObjectiveValue()
     best = current = routes_of(model, solution)
     routed = sum(len(seq) for seq in current)
+    improved = False
     driven = 0
     for seq in current:
         nodes = [0] + [manager.IndexToNode(i) for i in seq] + [0]
@@ -401,23 +399,29 @@ def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution,
     # Start accepting a step that is worse by about 1 % of an average leg.
     temperature0 = 0.01 * driven / max(routed, 1)
     began = time.monotonic()
-    # Time kept back for timing the best routes on a model with finalizers.
+    # Time kept back for loading the best routes at the end.
     stop_at = deadline - min(1.0, 0.05 * max(deadline - began, 0.0))
     span = max(stop_at - began, 1e-3)
     steps = 0
     start = model.routing.solver().Assignment()  # reused: each assignment lives as long as its model
-    # One limit for every step, checked between steps: a solve with a limit
-    # different from the last costs twice the time and three times the memory.
-    params.time_limit.FromMilliseconds(max(10, int(span * 1000)))
+    # A solve with a time limit different from the last costs twice the time
+    # and three times the memory, so the steps' limit changes seldom: it is
+    # halved whenever less time is left (a step of a large model can take
+    # seconds, and must not eat into the next area's or phase's time).
+    step_limit = span
+    params.time_limit.FromMilliseconds(max(10, int(step_limit * 1000)))
     while routed >= 2:
         now = time.monotonic()
-        if now >= stop_at:
+        if now >= stop_at - 0.01:
             break
+        if stop_at - now < step_limit:
+            step_limit = (stop_at - now) / 2
+            params.time_limit.FromMilliseconds(max(10, int(step_limit * 1000)))
         on_route = [i for seq in current for i in seq]
         if len(on_route) < 2:
             break
         if steps and steps % RUIN_REBUILD_STEPS == 0:
-            model = build(False)
+            model = build()
             model.routing.CloseModelWithParameters(params)
             start = model.routing.solver().Assignment()
         steps += 1
@@ -437,26 +441,24 @@ def _ruin_and_recreate(build: Callable[[bool], _Model], model: _Model, solution,
         cost = candidate.ObjectiveValue()
         routes = routes_of(model, candidate)
         if cost < best_cost:
-            best, best_cost = routes, cost
+            best, best_cost, improved = routes, cost, True
         temperature = temperature0 * max(0.0, 1.0 - (time.monotonic() - began) / span)
         delta = cost - current_cost
         if delta <= 0 or (temperature > 0 and rng.random() < math.exp(-delta / temperature)):
             current, current_cost = routes, cost
 
-    # The best routes, timed for publishing.  A descent from a local optimum:
-    # it ends at once, the limit is only a safety net.
-    final = build(True)
-    final.routing.CloseModelWithParameters(params)
-    start = final.routing.solver().Assignment()
+    if not improved:
+        return first_model, first
+    # The best routes, loaded into the last model.  A descent from a local
+    # optimum: it ends at once, the limit is only a safety net.
+    params.time_limit.FromMilliseconds(max(1000, int((deadline - time.monotonic()) * 1000)))
     timed = None
-    if final.routing.RoutesToAssignment(best, True, True, start):
-        params.time_limit.FromMilliseconds(max(1000, int((deadline - time.monotonic()) * 1000)))
-        timed = final.routing.SolveFromAssignmentWithParameters(start, params)
+    if model.routing.RoutesToAssignment(best, True, True, start):
+        timed = model.routing.SolveFromAssignmentWithParameters(start, params)
     if timed is None:  # not expected: the routes were a solution of the same model
-        final = build(True)
-        params.time_limit.FromMilliseconds(max(1000, int((deadline - time.monotonic()) * 1000)))
-        timed = final.routing.SolveWithParameters(params)
-    return final, timed
+        model = build()
+        timed = model.routing.SolveWithParameters(params)
+    return model, timed
 
 
 def _choose_patterns(
