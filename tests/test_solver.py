@@ -291,3 +291,37 @@ def test_guided_local_search_above_the_ruin_size_and_in_reproducible_mode(monkey
     monkeypatch.setattr(solver_module, "RUIN_RECREATE_MAX_VISITS", 12)
     solve(sc, time_limit_s=1)
     assert len(calls) == 1
+
+
+def test_restarts_keep_the_best_run_and_reproducible_mode_runs_once(monkeypatch):
+    from routeplanner import solver as solver_module
+
+    monkeypatch.setattr(solver_module, "RESTART_MIN_S", 1.0)
+    runs = []
+    original = solver_module._solve_joint
+
+    def recording(problem, plannable, limit, work, progress, started, seed=0):
+        routes, objective = original(problem, plannable, limit, work, progress, started, seed=seed)
+        runs.append((seed, sum(v.loans for r in routes for v in r.visits), sum(r.distance_m for r in routes)))
+        return routes, objective
+
+    monkeypatch.setattr(solver_module, "_solve_joint", recording)
+    stops = [
+        stop(f"s{i}", 0.04 * (i % 5) - 0.1, lat_offset=0.03 * (i // 5) - 0.05, loans=10 + i,
+             frequency=FORTNIGHTLY if i % 3 else WEEKLY)
+        for i in range(12)
+    ]
+    sc = scenario(stops, weeks=2, days=("Mon", "Tue", "Wed"))
+    progress = []
+    plan = solve(sc, time_limit_s=3, progress=lambda phase, s, cost: progress.append((s, cost)))
+    assert_checked(sc, plan)
+    assert [seed for seed, _, _ in runs] == [0, 1, 2]
+    best = min(runs, key=lambda r: (-r[1], r[2]))
+    assert sum(v.loans for r in plan.routes for v in r.visits) == best[1]
+    assert sum(r.distance_m for r in plan.routes) == pytest.approx(best[2])
+    assert [c for _, c in progress] == sorted((c for _, c in progress), reverse=True)
+    assert [s for s, _ in progress] == sorted(s for s, _ in progress)
+
+    runs.clear()
+    solve(sc, time_limit_s=3, work_limit=50)
+    assert len(runs) == 1
