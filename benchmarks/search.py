@@ -5,7 +5,8 @@
 For each scenario, at the same time limit, one solve at a time:
 
 * **default**: the product as it is (restarts, ruin and recreate), once per
-  seed (``routeplanner.solver.RUIN_SEED`` set to the seed);
+  seed (``routeplanner.solver.RUIN_SEED`` = 1000 x the seed, so the restarts
+  of two seeds, RUIN_SEED + k, never share a seed);
 * **one run**: ruin and recreate without restarts (``RESTARTS_MAX = 1``), once per seed;
 * **guided**: one run of guided local search everywhere
   (``RUIN_RECREATE_MAX_VISITS = 0``, ``RESTARTS_MAX = 1``): the search before
@@ -45,7 +46,7 @@ def run(path: Path, search: str, seed: int | None, limit: float) -> dict:
             solver.RUIN_RECREATE_MAX_VISITS = 0
             solver.RESTARTS_MAX = 1
         else:
-            solver.RUIN_SEED = seed
+            solver.RUIN_SEED = 1000 * seed  # apart: a restart k uses RUIN_SEED + k
             if search == "one run":
                 solver.RESTARTS_MAX = 1
         t0 = time.perf_counter()
