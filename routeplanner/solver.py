@@ -438,11 +438,11 @@ def _ruin_and_recreate(
             start = model.routing.solver().Assignment()
         steps += 1
         routing = model.routing
-        seed = manager.IndexToNode(on_route[int(rng.integers(len(on_route)))])
+        centre = manager.IndexToNode(on_route[int(rng.integers(len(on_route)))])
         size = int(rng.integers(RUIN_SIZE[0], RUIN_SIZE[1] + 1))
         size = max(1, min(size, len(on_route) // 4))
         nodes = np.fromiter((manager.IndexToNode(i) for i in on_route), dtype=np.int64, count=len(on_route))
-        nearest = nodes[np.argsort(dist[seed, nodes], kind="stable")[:size]]
+        nearest = nodes[np.argsort(dist[centre, nodes], kind="stable")[:size]]
         removed = set(int(manager.NodeToIndex(int(n))) for n in nearest)
         partial = [[i for i in seq if i not in removed] for seq in current]
         if not routing.RoutesToAssignment(partial, True, True, start):
