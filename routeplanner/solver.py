@@ -677,6 +677,7 @@ def _solve_areas(
     _refresh_legs(routes, problem, scenario)
     return routes, objective
 
+
 def _solve_restarts(
     problem: _Problem,
     plannable: list[int],
@@ -800,6 +801,7 @@ def _solve_joint(
         patterns.update(moves)
 
     return routes, None if outcome is None else outcome.objective
+
 
 def _whole_stops_only(
     routes: list[Route], problem: _Problem, plannable: list[int], patterns: dict[int, Pattern]
