@@ -23,8 +23,9 @@ out whole.  Every unserved stop gets a reason from :mod:`routeplanner.diagnose`.
 
 When stops have a choice of weekday and the time allows, both phases run
 several times with other seeds and the best plan is kept
-(:func:`_solve_restarts`).  Each routing model is improved by ruin and recreate (:func:`_ruin_and_recreate`)
-up to :data:`RUIN_RECREATE_MAX_VISITS` visits, by guided local search above.
+(:func:`_solve_restarts`).  Each routing model is improved by ruin and
+recreate (:func:`_ruin_and_recreate`) up to :data:`RUIN_RECREATE_MAX_VISITS`
+visits, by guided local search above.
 
 Reproducible mode (``work_limit``): guided local search stops after a number
 of improving solutions instead of a wall-clock time, so the same input gives
@@ -259,7 +260,7 @@ def _route_model(
 ) -> _Outcome | None:
     deadline = time.monotonic() + time_limit_s
     ruin = work_limit is None and len(jobs) <= RUIN_RECREATE_MAX_VISITS
-    params = _search_parameters(len(jobs), time_limit_s, work_limit, ruin)
+    params = _search_parameters(time_limit_s, work_limit, ruin)
 
     count = [0]
     best_seen = [math.inf]
@@ -326,7 +327,7 @@ def _route_model(
     return _Outcome(routes, starts, ends, breaks, int(solution.ObjectiveValue()), count[0])
 
 
-def _search_parameters(n_jobs: int, time_limit_s: float, work_limit: int | None, ruin: bool = False):
+def _search_parameters(time_limit_s: float, work_limit: int | None, ruin: bool = False):
     """The search: how the first timetable is built and then improved.
 
     ``ruin``: the first timetable is taken to its local optimum (greedy
@@ -569,7 +570,6 @@ def solve(
     )
 
 
-
 def _vehicle_areas(
     problem: _Problem, plannable: list[int], matrix: TravelMatrix
 ) -> list[tuple[list[int], list[int]]] | None:
@@ -578,9 +578,9 @@ def _vehicle_areas(
     As few areas as keep each area's visits x route-days under
     ``AREA_SPLIT_SIZE`` (at most one area per van), found by a sweep around
     the depot (Gillett and Miller): stops sorted by bearing, starting after
-    the widest empty sector, cut into consecutive sectors whose work (visits x (door-open minutes + twice the
-    drive to the nearest other stop)) is in proportion to the shifts of the
-    area's vans.  Each area is then a problem of one bookmobile service's size,
+    the widest empty sector, cut into consecutive sectors whose work (visits
+    x (door-open minutes + twice the drive to the nearest other stop)) is in
+    proportion to the shifts of the area's vans.  Each area is then a problem of one bookmobile service's size,
     which is how large services are run anyway: each van has its own villages.
     """
     scenario = problem.scenario
