@@ -63,7 +63,13 @@ DEFAULT_TILES = DEFAULT_MAP_TILES
 
 # --- the one escaping helper ------------------------------------------------
 
-_JS_SPECIALS = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;"})
+# Characters that mean something in a JS template literal or string (backslash,
+# backtick, ``$``) or to Jinja2 (``{`` and ``}``: branca compiles folium's output
+# as a template, so ``{{ ... }}`` in a stop name would run on the server, and
+# ``{% raw %}`` would break every render); as character references they are
+# only text.  ``%`` and ``#`` need no reference once ``{`` has one: Jinja's
+# delimiters all start with ``{`` (line statements are not enabled).
+_JS_SPECIALS = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"})
 
 
 def map_text(value: object) -> "MapHTML":
@@ -71,7 +77,8 @@ def map_text(value: object) -> "MapHTML":
 
     ``<img src=x onerror=alert(1)>`` -> ``&lt;img src=x onerror=alert(1)&gt;``;
     ``Vila ${alert(1)}`` -> ``Vila &#36;{alert(1)}``; ``C:\\users\\x`` ->
-    ``C:&#92;users&#92;x``.  Line breaks become spaces (folium joins lines).
+    ``C:&#92;users&#92;x``; ``{{7*7}}`` -> ``&#123;&#123;7*7&#125;&#125;``.  Line
+    breaks become spaces (folium joins lines).
     """
     text = html.escape(str(value), quote=True)
     text = text.translate(_JS_SPECIALS)

@@ -45,7 +45,8 @@ from routeplanner.web.maps import (
     route_svg,
 )
 
-HOSTILE = ("<img src=x onerror=alert(1)>", "Vila ${alert(1)}", "C:\\users\\x")
+HOSTILE = ("<img src=x onerror=alert(1)>", "Vila ${alert(1)}", "C:\\users\\x",
+           "{{7*7}} {% raw %} {# x </script>")
 ASSETS = MapAssets("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", None)
 DEPOT = Place("Depot <b>", 55.96, 25.59)
 
@@ -72,6 +73,7 @@ def sample_plan() -> tuple[Plan, Scenario]:
         Stop("vila", HOSTILE[1], 55.95, 25.65, 15),
         Stop("path", HOSTILE[2], 55.99, 25.55, 10),
         Stop("k", "Kamajai", 55.82, 25.50, 30, Frequency(period_weeks=1)),
+        Stop("jinja", HOSTILE[3], 55.90, 25.52, 10),
         Stop("far", "Far `away` ${x}", 57.5, 27.0, 5),
     ]
     scenario = Scenario("S", DEPOT, (Vehicle("Van <i>", 2500),), tuple(stops), Cycle(2, ("Mon", "Tue")))
@@ -80,7 +82,8 @@ def sample_plan() -> tuple[Plan, Scenario]:
                                                       visit("k", "Kamajai", 55.82, 25.50, 600)]),
         Route("Van <i>", 1, "Tue", DEPOT, 480, 900, [visit("vila", HOSTILE[1], 55.95, 25.65, 540),
                                                       visit("path", HOSTILE[2], 55.99, 25.55, 600)]),
-        Route("Van <i>", 2, "Mon", DEPOT, 480, 900, [visit("k", "Kamajai", 55.82, 25.50, 600)]),
+        Route("Van <i>", 2, "Mon", DEPOT, 480, 900, [visit("k", "Kamajai", 55.82, 25.50, 600),
+                                                      visit("jinja", HOSTILE[3], 55.90, 25.52, 660)]),
         Route("Van <i>", 2, "Tue", DEPOT, 480, 900, []),
     ]
     unserved = [Unserved("far", "Far `away` ${x}", 1, "too far: <b>400 km</b>", "a longer shift")]
@@ -95,7 +98,9 @@ def sample_plan() -> tuple[Plan, Scenario]:
     "raw, escaped",
     [
         ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
-        ("Vila ${alert(1)}", "Vila &#36;{alert(1)}"),
+        ("Vila ${alert(1)}", "Vila &#36;&#123;alert(1)&#125;"),
+        ("{{7*7}}", "&#123;&#123;7*7&#125;&#125;"),
+        ("{% raw %}{# x", "&#123;% raw %&#125;&#123;# x"),
         ("C:\\users\\x", "C:&#92;users&#92;x"),
         ("`back` 'single' \"double\" & amp", "&#96;back&#96; &#x27;single&#x27; &quot;double&quot; &amp; amp"),
         ("two\nlines\r\nhere", "two lines here"),
@@ -105,7 +110,7 @@ def sample_plan() -> tuple[Plan, Scenario]:
 def test_map_text(raw, escaped):
     out = map_text(raw)
     assert out == escaped and isinstance(out, MapHTML)
-    for ch in "<>`$\\\"'\n":
+    for ch in "<>`$\\\"'\n{}":
         assert ch not in out
     assert html.unescape(out) == " ".join(str(raw).splitlines())
 
@@ -160,7 +165,8 @@ def test_plan_map_layers_and_markers():
 def test_plan_map_escapes_every_name():
     plan, scenario = sample_plan()
     out = render_map(plan_map(plan, scenario, ASSETS))
-    for bad in ("<img src=x", "${alert", "${x}", "C:\\users", "`away`", "<b>400 km</b>", "Van <i>", "Depot <b>"):
+    for bad in ("<img src=x", "${alert", "${x}", "C:\\users", "`away`", "<b>400 km</b>", "Van <i>", "Depot <b>",
+                "{{", "{%", "{#", "</script> "):
         assert bad not in out, bad
 
 
@@ -170,7 +176,7 @@ def test_compare_map():
     out = render_map(compare_map([("Plan 1 <a>", plan), ("Plan 2", other)], ASSETS))
     assert out.count("L.featureGroup(") == 3
     assert "Plan 1 \\u0026lt;a\\u0026gt;" in out and "<a>" not in out  # escaped, then JSON
-    assert out.count("L.circleMarker(") == 5 + 4 + 1
+    assert out.count("L.circleMarker(") == 6 + 4 + 1
 
 
 NODE_HARNESS = r"""
@@ -280,3 +286,17 @@ def test_map_tiles_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("ROUTEPLANNER_MAP_TILES", "no such tiles")
     with pytest.raises(ValueError, match="ROUTEPLANNER_MAP_TILES='no such tiles'"):
         create_app(config)
+
+
+def test_a_stop_name_never_runs_as_a_template_on_the_server():
+    """branca compiles folium's output as Jinja2: ``{{ ... }}`` in a name would run here (issue 9).
+
+    The payload is the issue's: it runs ``id`` through ``os.popen`` without a quote character.
+    """
+    payload = "{{ lipsum.__globals__.os.popen(dict(id=1)|first).read() }} {{7*7}}"
+    route = Route("Van", 1, "Mon", Place("Depot", 55.96, 25.59), 480, 900,
+                  [visit("x", payload, 55.98, 25.60, 540)])
+    plan = Plan("S", Cycle(1, ("Mon",)), Travel(), [route], [], Totals(1, 1, 1, 1, 1, 1, 1, 1))
+    out = render_map(plan_map(plan, None, ASSETS), title=payload)
+    assert "uid=" not in out and "{{" not in out
+    assert html.unescape(out.replace("\\u0026", "&")).count(payload) >= 2  # popup and tooltip, as text
