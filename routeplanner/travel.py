@@ -193,7 +193,7 @@ def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixPr
             path = Path(base_dir) / path
         return MatrixFileProvider(path)
     raise InputError(
-        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic or matrix (osrm is not available yet)")]
+        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic or matrix")]
     )
 
 

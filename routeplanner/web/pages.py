@@ -175,7 +175,6 @@ def method_text(method: str) -> str:
     return {
         "haversine": _("straight line × road factor"),
         "geodesic": _("geodesic line × road factor"),
-        "osrm": _("road network (OSRM server)"),
         "matrix": _("distance table file"),
     }.get(method, method)
 

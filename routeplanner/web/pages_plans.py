@@ -183,9 +183,27 @@ def poster(plan_id: int):
     )
 
 
+@bp.get("/plans/<int:plan_id>/calendar")
+def stop_calendar(plan_id: int):
+    """The stop's visits as an iCalendar file: one weekly-repeating event per slot of the cycle.
+
+    The stop id is a query parameter (``?stop=kamajai``), percent-encoded by
+    ``url_for``: in the path, an id such as ``../../scenarios/1`` would make the
+    link resolve to another page of the site.
+    """
+    stop_id = request.args.get("stop", "")
+    if not stop_id:
+        raise not_found(_("Which stop? The calendar link names one (…/calendar?stop=…)."))
+    return _stop_calendar(plan_id, stop_id)
+
+
 @bp.get("/plans/<int:plan_id>/calendar/<path:stop_id>")
-def stop_calendar(plan_id: int, stop_id: str):
-    """The stop's visits as an iCalendar file: one weekly-repeating event per slot of the cycle."""
+def stop_calendar_by_path(plan_id: int, stop_id: str):
+    """The address of earlier versions, for links already handed out."""
+    return _stop_calendar(plan_id, stop_id)
+
+
+def _stop_calendar(plan_id: int, stop_id: str) -> Response:
     from icalendar import Calendar, Event, vGeo
 
     row, plan, scenario = _load(plan_id)

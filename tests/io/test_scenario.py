@@ -156,7 +156,7 @@ BAD_KEYS = [
     ('shift_end = "17:00"', "shift_end = 1700", "vehicles[1].shift_end", "1700", "HH:MM"),
     ("break_minutes = 45", "break_minutes = -5", "vehicles[1].break_minutes", "-5", "0 or more"),
     ("break_after_minutes = 270", "break_after_minutes = 0", "vehicles[1].break_after_minutes", "0", "more than 0"),
-    ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix, osrm"),
+    ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix"),
     ('method = "haversine"', 'method = "matrix"', "travel.matrix", "", 'required with method = "matrix"'),
     ('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"', "travel.matrix", "legs.csv", "does not exist"),
     ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 or more"),

@@ -436,6 +436,19 @@ def test_bad_settings_save_nothing(app, client):
         assert s.get(db.ScenarioRow, SAMPLE_ID).settings == before
 
 
+def test_only_travel_methods_that_plan_are_offered(app, client):
+    """A method the solver cannot use (``osrm`` was offered once) is neither offered nor accepted."""
+    body = assert_friendly(client.get(f"/scenarios/{SAMPLE_ID}"), 200)
+    select = re.search(r'<select id="f-travel_method".*?</select>', body, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', select) == ["haversine", "geodesic"]
+    data = {"vehicle-0-name": "Bibliobusas", "travel_method": "osrm"}
+    body = assert_friendly(client.post(f"/scenarios/{SAMPLE_ID}/settings", data=data), 422)
+    assert "<code>travel.method</code>" in body
+    response = client.put(f"/api/scenarios/{SAMPLE_ID}",
+                          json={**client.get(f"/api/scenarios/{SAMPLE_ID}").get_json(), "travel": {"method": "osrm"}})
+    assert response.status_code == 422 and response.get_json()["problems"][0]["column"] == "travel.method"
+
+
 def test_removing_every_vehicle_is_refused(client):
     data = {"vehicle-0-name": "Bibliobusas", "vehicle-0-delete": "1"}
     body = assert_friendly(client.post(f"/scenarios/{SAMPLE_ID}/settings", data=data), 422)
@@ -580,7 +593,7 @@ def test_patron_timetable_and_poster(client, hostile):
     assert re.search(r"(Every|Mondays|Tuesdays|Wednesdays|Monday|Tuesday|Wednesday)[^<]*\d\d:\d\d–\d\d:\d\d", body)
     assert "of the cycle" in body or "Every" in body
     assert "Next dates" in body and "2026" in body
-    assert f"/plans/{p1}/calendar/kamajai" in body
+    assert f"/plans/{p1}/calendar?stop=kamajai" in body
     assert "Not in this timetable" in body and "Faraway" in body
     poster = assert_friendly(client.get(f"/plans/{p1}/poster"), 200)
     assert "poster-table" in poster and "Kamajai" in poster
@@ -592,7 +605,8 @@ def test_calendar_file(client, hostile):
     from icalendar import Calendar
 
     sid, p1, _ = hostile
-    response = client.get(f"/plans/{p1}/calendar/kamajai")
+    assert client.get(f"/plans/{p1}/calendar/kamajai").data == client.get(f"/plans/{p1}/calendar?stop=kamajai").data
+    response = client.get(f"/plans/{p1}/calendar?stop=kamajai")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     assert "attachment" in response.headers["Content-Disposition"]
     cal = Calendar.from_ical(response.data)
@@ -608,6 +622,8 @@ def test_calendar_file(client, hostile):
     assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+"', response.headers["Content-Disposition"])
     assert_friendly(client.get(f"/plans/{p1}/calendar/far"), 404)  # not served
     assert_friendly(client.get(f"/plans/{p1}/calendar/nope"), 404)
+    assert_friendly(client.get(f"/plans/{p1}/calendar?stop=nope"), 404)
+    assert_friendly(client.get(f"/plans/{p1}/calendar"), 404)  # which stop?
 
 
 def test_calendar_without_start_date_is_a_friendly_404(app, client):
@@ -717,7 +733,7 @@ def test_every_page_route_is_reachable(app, client, hostile):
         for key, value in values.items():
             url = re.sub(rf"<(?:\w+:)?{key}>", str(value), url)
         assert "<" not in url, url
-        query = f"?plan={p1}&plan={p2}" if "compare" in url else ""
+        query = f"?plan={p1}&plan={p2}" if "compare" in url else "?stop=kamajai" if url.endswith("/calendar") else ""
         response = client.get(url + query)
         assert response.status_code == 200, (url, response.status_code)
         seen.add(rule.endpoint)
