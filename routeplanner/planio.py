@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from routeplanner.errors import InputError, Problem
+from routeplanner.io.cells import safe_cell
 from routeplanner.model import (
     WEEKDAYS,
     Break,
@@ -590,7 +591,8 @@ def write_visits_csv(plan: Plan, path: str | Path) -> None:
             when = route.date.isoformat() if route.date else ""
             for order, v in enumerate(route.visits, start=1):
                 out.writerow(
-                    [
+                    safe_cell(cell)
+                    for cell in [
                         route.vehicle,
                         route.week,
                         route.day,

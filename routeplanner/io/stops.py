@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from routeplanner.errors import InputError, Problem
+from routeplanner.io.cells import safe_cell, unsafe_cell
 from routeplanner.model import (
     ONCE_PER_CYCLE,
     WEEKDAYS,
@@ -253,6 +254,8 @@ def frequency_text(freq: Frequency) -> str:
 
 
 _MUST_WORDS = {"must", "butina", "privaloma", "obligati"}
+#: Columns of free text (the others hold numbers, times and keywords).
+_TEXT_COLUMNS = frozenset({"id", "name", "address"})
 
 
 # --- from bytes to a grid of text cells ---------------------------------------
@@ -492,7 +495,10 @@ class _RowReader:
 
     def cell(self, cells: list[str], column: str) -> str:
         i = self.cols.index.get(column)
-        return cells[i] if i is not None and i < len(cells) else ""
+        text = cells[i] if i is not None and i < len(cells) else ""
+        # Our own downloads put an apostrophe before text that would start a
+        # formula (io.cells); the stop's name is what follows it.
+        return unsafe_cell(text) if column in _TEXT_COLUMNS else text
 
     def number(self, row: int, cells: list[str], column: str, expected: str,
                ok: Callable[[float], bool]) -> float | None:
@@ -713,10 +719,12 @@ def stop_record(stop: Stop) -> dict[str, str]:
 def write_stops_csv(stops: Iterable[Stop], path: str | Path) -> None:
     """Write ``stops`` as a UTF-8 CSV with canonical English headers.
 
-    :func:`read_stops` reads it back to equal stops.
+    Text that would start a spreadsheet formula gets a leading apostrophe
+    (:mod:`routeplanner.io.cells`); :func:`read_stops` takes it off again and
+    reads the file back to equal stops.
     """
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=STOP_COLUMNS)
         writer.writeheader()
         for stop in stops:
-            writer.writerow(stop_record(stop))
+            writer.writerow({k: safe_cell(v) for k, v in stop_record(stop).items()})

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS
+from routeplanner.io.cells import safe_cell
 from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS
 from routeplanner.web import access, db, jobs
@@ -204,7 +205,7 @@ def scenario_stops_csv(scenario_id: int):
     out = csv.DictWriter(buf, fieldnames=STOP_COLUMNS, lineterminator="\r\n")
     out.writeheader()
     for record in stop_rows_from_scenario(row.to_model()):
-        out.writerow(record)
+        out.writerow({k: safe_cell(v) for k, v in record.items()})
     # A byte-order mark: spreadsheet programs on Baltic systems then read UTF-8.
     return Response(
         "\ufeff" + buf.getvalue(),
