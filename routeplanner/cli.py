@@ -81,9 +81,9 @@ def _plan(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     plan = solve(scenario, time_limit_s=args.time_limit, work_limit=args.reproducible)
     if args.quiet:
-        print("\n".join(format_totals(plan.totals)))
+        _print("\n".join(format_totals(plan.totals)))
     else:
-        print(format_timetable(plan))
+        _print(format_timetable(plan))
     if args.json:
         write_plan_json(plan, args.json)
         print(f"plan written to {args.json}", file=sys.stderr)
@@ -101,7 +101,7 @@ def _check(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     plan = read_plan_json(args.plan)
     report = check_plan(scenario, plan)
-    print(format_report(report))
+    _print(format_report(report))
     return 0 if report.ok else 1
 
 
@@ -158,6 +158,17 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print(text: str, file=None) -> None:
+    """Print text that holds names from the input: control characters shown, never run.
+
+    The importers refuse them, but a plan file given to ``check`` is not
+    theirs, and a terminal takes ``ESC [31m`` as an order.
+    """
+    from routeplanner.text import visible
+
+    print(visible(text), file=file or sys.stdout)
+
+
 def _arg_problem(option: str, value: str, expected: str):
     from routeplanner.errors import Problem
 
@@ -174,9 +185,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return _worker(args)
         return _check(args)
-    except InputError as exc:
-        print(f"routeplanner: {exc}", file=sys.stderr)
-        return 2
-    except RoutePlannerError as exc:
-        print(f"routeplanner: {exc}", file=sys.stderr)
+    except RoutePlannerError as exc:  # InputError among them: bad input
+        _print(f"routeplanner: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,6 @@ characters, and no database stores half of a UTF-16 surrogate pair.
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -46,21 +45,19 @@ from routeplanner.io.jsonform import (
     stop_to_dict,
 )
 from routeplanner.model import Scenario
+from routeplanner.text import FORBIDDEN, forbidden
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-#: Characters refused in stored text: control characters other than tab and
-#: newline (PostgreSQL cannot store NUL at all), and lone UTF-16 surrogates,
-#: which JSON can carry but no UTF-8 database can store.
-UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-
-
-def unstorable(text: str) -> bool:
-    """True when ``text`` holds a character that must not be stored (:data:`UNSTORABLE`)."""
-    return bool(UNSTORABLE.search(text))
+#: Characters refused in stored text (routeplanner.text): control characters
+#: other than tab and newline (PostgreSQL cannot store NUL at all), lone UTF-16
+#: surrogates, which JSON can carry but no UTF-8 database can store, and the
+#: bidirectional overrides that make a name read as something else.
+UNSTORABLE = FORBIDDEN
+unstorable = forbidden
 
 
 class Base(DeclarativeBase):

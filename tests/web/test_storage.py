@@ -141,12 +141,15 @@ def test_processes_starting_together_on_an_empty_database_make_it_once(db_url):
             app.extensions["routeplanner.engine"].dispose()
 
 
-UNSTORABLE = ["a\x00b", "bell\x07", "half \ud800 pair"]
+UNSTORABLE = ["a\x00b", "bell\x07", "half \ud800 pair", "red \x1b[31m text", "csi \x9b2J", "Kamajai\u202elmth.exe",
+               "isolate \u2067x\u2069"]
 
 
-@pytest.mark.parametrize("bad", UNSTORABLE, ids=["nul", "bell", "surrogate"])
+@pytest.mark.parametrize("bad", UNSTORABLE, ids=["nul", "bell", "surrogate", "escape", "c1-csi", "rtl-override",
+                                                 "isolate"])
 def test_text_no_database_can_store_is_refused_everywhere(app, client, bad):
-    """PostgreSQL refuses NUL; no UTF-8 database stores a lone surrogate: 422, never a 500."""
+    """PostgreSQL refuses NUL; no UTF-8 database stores a lone surrogate; terminal escapes and
+    bidirectional overrides make a name show as something else: 422, never a 500."""
     scenarios, job_count = count(app, ScenarioRow), count(app, JobRow)
     # the API
     response = client.post(f"/api/scenarios/{SAMPLE_ID}/copy", json={"name": bad})
