@@ -67,6 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _check_tiles(app.config.get("MAP_TILES"))
 
     Babel(app)
+    from routeplanner.web import security
+
+    security.init_app(app)  # first: its checks run before, and its headers after, everything else
 
     from routeplanner.web import db
 

@@ -141,12 +141,19 @@ def _no_constants(name: str):
 
 
 def _json_body(*, required: bool = True) -> Any:
-    """The request body as JSON (400 when it is not JSON; None when empty and optional)."""
+    """The request body as JSON (400 when it is not JSON; None when empty and optional).
+
+    JSON only as ``application/json`` (415 otherwise): a page of another site
+    can send ``text/plain`` without asking, never ``application/json``.
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
             raise ApiError(400, _("a JSON body is required"))
         return None
+    if not request.is_json:
+        raise ApiError(415, _("send JSON with the header Content-Type: application/json"),
+                       [Problem("request", None, "Content-Type", request.content_type or "", "application/json")])
     try:
         return json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:

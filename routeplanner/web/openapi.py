@@ -497,6 +497,20 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _with_refusals(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every change may be refused 403 (sent by a page of another site, ``web.security``), and a body
+    that is JSON only as ``application/json`` with 415."""
+    for item in paths.values():
+        for method, op in item.items():
+            if method not in ("post", "put", "patch", "delete"):
+                continue
+            op["responses"]["403"] = {"description": "sent by a page of another website (Origin, Referer)", **ERR}
+            if "application/json" in op.get("requestBody", {}).get("content", {}):
+                op["responses"]["415"] = {"description": "a body that is not multipart/form-data nor sent as "
+                                                         "Content-Type: application/json", **ERR}
+    return paths
+
+
 def document(server_url: str = "") -> dict[str, Any]:
     """The OpenAPI 3.1 document; ``server_url`` is where the API is served."""
     return {
@@ -509,6 +523,6 @@ def document(server_url: str = "") -> dict[str, Any]:
             "status. Plans follow the plan contract (plan.schema.json v1).",
         },
         "servers": [{"url": server_url or "/"}],
-        "paths": _paths(),
+        "paths": _with_refusals(_paths()),
         "components": {"schemas": copy.deepcopy(SCHEMAS)},
     }

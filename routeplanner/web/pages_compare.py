@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
-from routeplanner.web import access
+from routeplanner.web import access, security
 from routeplanner.web.maps import PLAN_COLOURS, compare_map, render_map
 from routeplanner.web.pages import bad_request, bp, get_plan, leaflet_installed, map_assets, plan_model, plan_title
-from routeplanner.web.pages_plans import HTML_MAP_HEADERS
 from routeplanner.web.pages_scenarios import latest_plans
 from routeplanner.web.pages_text import compare_metrics, moved_stops
 
@@ -71,4 +70,4 @@ def compare_map_page():
     loaded = _load(ids)
     labelled = [(f"{plan_title(r)} ({r.scenario.name})", p) for r, p in loaded]
     m = compare_map(labelled, map_assets())
-    return Response(render_map(m, _("Plans compared")), mimetype="text/html", headers=HTML_MAP_HEADERS)
+    return security.map_document(render_map(m, _("Plans compared")))

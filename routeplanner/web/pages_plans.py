@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from routeplanner.io.stops import slugify
 from routeplanner.model import Plan, Route, hhmm
 from routeplanner.planio import calendar_routes
-from routeplanner.web import access
+from routeplanner.web import access, security
 from routeplanner.web.maps import (
     DAY_COLOURS,
     plan_map,
@@ -59,13 +59,6 @@ def _route_dates(plan: Plan) -> dict[int, date | None]:
     return {id(r): r.date or slot_date(plan.cycle, r.week, r.day) for r in plan.routes}
 
 
-HTML_MAP_HEADERS = {
-    # The map document is shown only inside our own pages.
-    "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
-}
-
-
 @bp.get("/plans/<int:plan_id>")
 def plan(plan_id: int):
     row, plan, scenario = _load(plan_id)
@@ -100,7 +93,7 @@ def plan(plan_id: int):
 def plan_map_page(plan_id: int):
     row, plan, scenario = _load(plan_id)
     m = plan_map(plan, scenario, map_assets())
-    return Response(render_map(m, plan_title(row)), mimetype="text/html", headers=HTML_MAP_HEADERS)
+    return security.map_document(render_map(m, plan_title(row)))
 
 
 # --- drivers ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "Vila ${alert(1)}", "C:\\users\\x")
 STOPS_CSV = (
@@ -45,7 +46,8 @@ def map_frame(page):
 
 def drawn(frame) -> dict:
     """What Leaflet drew: vector shapes, marker icons, layers in the layer control."""
-    frame.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0", timeout=20_000)
+    # waits use locators: the CSP forbids eval, which Playwright's string predicates need
+    frame.locator(".leaflet-interactive").first.wait_for(timeout=20_000)
     return frame.evaluate(
         """() => ({
             interactive: document.querySelectorAll('.leaflet-interactive').length,
@@ -219,12 +221,12 @@ def test_cancel_a_solve_and_read_on_a_phone(tab, server):
     page.fill("#f-time_limit_s", "120")
     page.click("#plan button.primary")
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
-    page.wait_for_function("document.querySelector('.job-status').dataset.status === 'running'", timeout=30_000)
+    page.locator(".job-status[data-status=running]").wait_for(timeout=30_000)
     before = page.inner_text(".job-elapsed")
-    page.wait_for_function(f"document.querySelector('.job-elapsed').textContent !== '{before}'", timeout=10_000)
+    expect(page.locator(".job-elapsed")).not_to_have_text(before, timeout=10_000)
     t.shot("09-progress-phone")
     page.click(".job-cancel button")
-    page.wait_for_function("document.querySelector('.job-status').dataset.status === 'cancelled'", timeout=30_000)
+    page.locator(".job-status[data-status=cancelled]").wait_for(timeout=30_000)
     assert page.locator(".job-cancel").is_hidden()
     assert not t.all_errors(), t.all_errors()
 

@@ -8,7 +8,8 @@
   tests run twice, ``[sqlite]`` and ``[postgresql]``.  When PostgreSQL cannot
   be started, the ``[postgresql]`` tests fail and say why; they never skip.
   ``ROUTEPLANNER_TEST_DATABASE=postgresql`` runs every web test on PostgreSQL.
-* ``client``: its test client; ``runner``: its CLI runner (flaskr's name);
+* ``client``: its test client (:class:`FormClient`: page forms carry a valid
+  CSRF token, as the browser's do); ``runner``: its CLI runner (flaskr's name);
 * ``live_runner``: starts the real solve runner for ``app`` (spawned worker
   processes, real OR-Tools) and stops it afterwards; use with ``wait_job``;
 * ``wait_job(client, job_id, until=..., timeout=...)``: poll ``/api/jobs/<id>``.
@@ -23,10 +24,12 @@ The sample scenario is id 1 in a fresh database.
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any, Callable
 
 import pytest
+from flask.testing import FlaskClient
 
 from pgserver import EXTERNAL_URL_VARIABLE, PostgresServer, PostgresUnavailable
 from routeplanner.web import create_app, jobs
@@ -73,6 +76,42 @@ def db_url(request, db_backend, tmp_path):
     server.drop_database(name)
 
 
+class FormClient(FlaskClient):
+    """A test client that sends page forms as the browser does: with the session's CSRF token.
+
+    The tests of the pages post their forms as a coordinator's browser
+    would, so they keep CSRF protection on (``WTF_CSRF_ENABLED`` stays True,
+    the app under test is the app that is served) and this client adds the
+    hidden ``csrf_token`` field the form would carry, taken from a page of
+    this client's own session.  A page request (not ``/api``) that changes
+    something and sends form fields, or nothing, gets it; raw bodies, JSON
+    and requests that already name a ``csrf_token`` are sent as they are.
+    The refusals are tested in ``test_security.py`` with a plain
+    ``FlaskClient``.
+    """
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        """The token of this client's session, as the new-scenario page shows it ("" when it has none)."""
+        if self._token is None:
+            page = super().open("/scenarios/new").get_data(as_text=True)
+            match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            self._token = match.group(1) if match else ""
+        return self._token
+
+    def open(self, *args: Any, **kwargs: Any):
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path")
+        method = (kwargs.get("method") or "GET").upper()
+        data = kwargs.get("data")
+        if (isinstance(path, str) and not path.startswith("/api") and method in ("POST", "PUT", "PATCH", "DELETE")
+                and "json" not in kwargs and (data is None or isinstance(data, dict)) and "csrf_token" not in (data or {})):
+            token = self.csrf_token()
+            if token:
+                kwargs["data"] = {**(data or {}), "csrf_token": token}
+        return super().open(*args, **kwargs)
+
+
 def _make_app(db_url: str, **config: Any):
     settings = {
         "TESTING": True,
@@ -84,7 +123,9 @@ def _make_app(db_url: str, **config: Any):
         "JOB_POLL_S": 0.1,
     }
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = FormClient
+    return app
 
 
 def _close_app(app) -> None:

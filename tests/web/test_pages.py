@@ -554,7 +554,7 @@ def test_plan_map_page(client, hostile):
     response = client.get(f"/plans/{p1}/map")
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = text(response)
-    assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in body
+    assert re.search(r'<script nonce="[^"]+" src="/static/vendor/leaflet/leaflet.js"></script>', body)
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', body)
     assert "L.control.layers" in body and "feature_group" in body
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
