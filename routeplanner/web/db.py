@@ -11,6 +11,13 @@ PostgreSQL): times are naive UTC (``utcnow``; the database server's time zone
 plays no part), documents are JSON, solver costs are 64-bit.  Text must be
 checked with :func:`unstorable` before it is stored: PostgreSQL refuses NUL
 characters, and no database stores half of a UTF-16 surrogate pair.
+
+The schema is made and upgraded by the Alembic migrations of
+``routeplanner/migrations`` at every start (:func:`init_app`).  Ids are never
+reused: a link to a deleted scenario, plan or job never opens another one
+(PostgreSQL sequences; SQLite ``AUTOINCREMENT``).  Every scenario carries a
+``version`` that each save moves on and checks in the UPDATE itself
+(optimistic concurrency, :func:`save_scenario`).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -66,6 +74,8 @@ class Base(DeclarativeBase):
 
 class ScenarioRow(Base):
     __tablename__ = "scenarios"
+    # AUTOINCREMENT: SQLite would otherwise give a deleted scenario's id to the next one
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -74,6 +84,10 @@ class ScenarioRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
+    #: moves on with every save; the UPDATE checks it (``WHERE version = :read``)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     stops: Mapped[list["StopRow"]] = relationship(
         back_populates="scenario", cascade="all, delete-orphan", order_by="StopRow.position"
@@ -161,6 +175,7 @@ class StopRow(Base):
 
 class PlanRow(Base):
     __tablename__ = "plans"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
@@ -188,6 +203,7 @@ class JobRow(Base):
     """A solve: queued -> running -> done | failed | cancelled."""
 
     __tablename__ = "jobs"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
@@ -234,27 +250,53 @@ STARTUP_LOCK_ID = 0x726F757465  # "route"
 
 
 @contextmanager
-def startup_transaction(engine: Engine) -> Iterator[Connection]:
+def startup_transaction(engine: Engine, *, foreign_keys: bool = True) -> Iterator[Connection]:
     """A transaction that no other process's start-up runs beside.
 
     Several processes (web servers, ``routeplanner worker``) may start at once
-    on an empty database; creating the tables and loading the sample must then
+    on an empty database; migrating the schema and loading the sample must then
     happen once, not race (duplicate tables, two samples).  PostgreSQL: an
     advisory lock held until the transaction ends; SQLite: the write lock
     (others wait for it, up to the busy timeout).
+
+    ``foreign_keys=False`` (SQLite; for migrations): foreign keys are not
+    enforced inside, so a table can be rebuilt (copied, dropped, renamed)
+    without its DROP cascading to the rows that refer to it; they are checked
+    before the commit instead.  (SQLite ignores the switch inside a
+    transaction, hence here and not in the migration.)
     """
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif engine.dialect.name == "postgresql":
-            conn.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK_ID)))
-        yield conn
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite and not foreign_keys:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if sqlite:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif engine.dialect.name == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK_ID)))
+                yield conn
+                if sqlite and not foreign_keys:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the database has rows that refer to missing rows: {broken[:5]}")
+        finally:
+            if sqlite and not foreign_keys:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # the connection goes back to the pool
+                conn.commit()
 
 
 def init_app(app: Flask, url: str) -> None:
+    from routeplanner.migrations import migrate
+
     engine = make_engine(url)
-    with startup_transaction(engine) as conn:
-        Base.metadata.create_all(conn)
+    try:
+        with startup_transaction(engine, foreign_keys=False) as conn:
+            migrate(conn, Base.metadata)
+    except BaseException:
+        engine.dispose()
+        raise
     app.extensions["routeplanner.engine"] = engine
     app.extensions["routeplanner.sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

@@ -184,3 +184,27 @@ def test_text_no_database_can_store_is_refused_everywhere(app, client, bad):
     response = upload(HEADER + f"k,Kam{bad}ajai,55.82,25.50,30,weekly,,,,,\n")
     assert response.status_code == 422, response.get_data(as_text=True)[:2000]
     assert (count(app, ScenarioRow), count(app, JobRow)) == (scenarios, job_count)
+
+
+def test_ids_are_never_reused_after_a_delete(app, client):
+    """Point 11: a link to a deleted scenario, plan or job must never open a newer one."""
+    newest = client.post("/api/scenarios/1/copy").get_json()["id"]
+    assert client.delete(f"/api/scenarios/{newest}").status_code == 204
+    again = client.post("/api/scenarios/1/copy").get_json()["id"]
+    assert again > newest
+    assert client.get(f"/api/scenarios/{newest}").status_code == 404
+
+    with db.new_session(app) as s:
+        plan = PlanRow(scenario_id=1, plan={}, scenario_snapshot={})
+        job = JobRow(scenario_id=1, status="done", params={})
+        s.add_all([plan, job])
+        s.commit()
+        plan_id, job_id = plan.id, job.id
+        s.delete(plan)
+        s.delete(job)
+        s.commit()
+        plan, job = PlanRow(scenario_id=1, plan={}, scenario_snapshot={}), JobRow(scenario_id=1, status="done",
+                                                                                    params={})
+        s.add_all([plan, job])
+        s.commit()
+        assert (plan.id > plan_id, job.id > job_id) == (True, True)
