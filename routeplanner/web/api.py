@@ -46,6 +46,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
+from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.web import access, db, jobs
 from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow
@@ -161,13 +162,23 @@ def _json_body(*, required: bool = True) -> Any:
         raise ApiError(415, _("send JSON with the header Content-Type: application/json"),
                        [Problem("request", None, "Content-Type", request.content_type or "", "application/json")])
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
+        body = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(
             400,
             _("the request body is not valid JSON"),
             [Problem("request", None, "", str(exc), "a JSON document in UTF-8")],
         ) from None
+    except RecursionError:  # the parser recurses, as would everything after it
+        raise _too_deep() from None
+    if deeper_than(body):
+        raise _too_deep()
+    return body
+
+
+def _too_deep() -> ApiError:
+    return ApiError(400, _("the request body is nested more than %(n)d levels deep", n=MAX_NESTING),
+                    [nesting_problem("request", "JSON document")])
 
 
 def _json_object(*, required: bool = True) -> dict[str, Any]:
@@ -509,6 +520,11 @@ def scenario_from_upload(
             problems.append(Problem(source, None, "", "", "a TOML file in UTF-8 encoding"))
         except tomllib.TOMLDecodeError as exc:
             problems.append(Problem(source, None, "", str(exc), "a valid TOML file"))
+        except RecursionError:  # tomllib recurses into nested arrays and inline tables
+            problems.append(nesting_problem(source, "TOML file"))
+        if data is not None and deeper_than(data):
+            problems.append(nesting_problem(source, "TOML file"))
+            data = None
     else:
         source = "form"
         data = _form_scenario(form)
@@ -1011,7 +1027,8 @@ def compare():
     if not (2 <= len(ids) <= MAX_COMPARE) or len(set(ids)) != len(ids):
         raise InputError([Problem("request", None, "plans", raw, expected)])
     s = db.session()
-    rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(ids)))}
+    known = [i for i in ids if db.valid_id(i)]  # an id no column can hold is no plan (and overflows the driver)
+    rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(known)))}
     missing = [i for i in ids if i not in rows]
     if missing:
         raise ApiError(404, _("plan(s) not found: %(ids)s", ids=", ".join(map(str, missing))))
@@ -1027,4 +1044,4 @@ def compare():
 def openapi():
     from routeplanner.web.openapi import document
 
-    return jsonify(document(request.host_url.rstrip("/")))
+    return jsonify(document())

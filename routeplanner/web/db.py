@@ -74,6 +74,46 @@ class Base(DeclarativeBase):
     pass
 
 
+#: The largest id a row can have: PostgreSQL's ``Integer`` is 32 bits (SQLite's 64).
+MAX_ID = 2**31 - 1
+
+
+def digits_upto(n: int) -> str:
+    """A regular expression matching exactly the decimal numbers 0 to ``n``
+    (ASCII digits; leading zeros allowed below ``n``'s length)."""
+    text = str(n)
+    branches = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":  # this prefix, a smaller digit here, anything after
+            tail = f"[0-9]{{{len(text) - i - 1}}}" if i < len(text) - 1 else ""
+            branches.append(f"{text[:i]}[0-{int(digit) - 1}]{tail}")
+    branches.append(text)
+    return "(?:" + "|".join(branches) + ")"
+
+
+class IdConverter(IntegerConverter):
+    """The ``<int:...>`` of every route: a whole number an id column can hold.
+
+    Any other number (``2**63`` and up overflow the database driver; on
+    PostgreSQL already ``2**31``) is no id of anything.  The pattern itself
+    refuses it, so the URL matches no route: a 404 like any unknown id, never
+    a 500 (and never a 405: a number refused only by ``max`` after the
+    pattern matched makes werkzeug answer 405 for a DELETE whose URL also has
+    a GET).
+    """
+
+    regex = digits_upto(MAX_ID)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (else no lookup is made: it cannot exist)."""
+    return 0 <= value <= MAX_ID
+
+
 class ScenarioRow(Base):
     __tablename__ = "scenarios"
     # AUTOINCREMENT: SQLite would otherwise give a deleted scenario's id to the next one

@@ -549,8 +549,12 @@ def _with_refusals(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
-def document(server_url: str = "") -> dict[str, Any]:
-    """The OpenAPI 3.1 document; ``server_url`` is where the API is served."""
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document.
+
+    Its server is ``/``, relative to wherever the document was fetched from:
+    never the request's ``Host`` header, which the client chooses.
+    """
     return {
         "openapi": "3.1.0",
         "info": {
@@ -562,7 +566,7 @@ def document(server_url: str = "") -> dict[str, Any]:
             "an `ETag`; a change that sends either back (`version` in the body, or `If-Match`) is refused with 409 "
             "or 412 when someone saved the scenario since, instead of overwriting their work.",
         },
-        "servers": [{"url": server_url or "/"}],
+        "servers": [{"url": "/"}],
         "paths": _with_refusals(_paths()),
         "components": {"schemas": copy.deepcopy(SCHEMAS)},
     }
