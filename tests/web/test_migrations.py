@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -203,34 +202,19 @@ def test_a_database_from_before_migrations_is_upgraded_on_start_with_everything_
     close(app)
 
 
-def test_apps_starting_together_on_an_old_database_migrate_it_once(db_url):
-    """Threads stand in for processes (each app has its own engine and connections)."""
+def test_processes_starting_together_on_an_old_database_migrate_it_once(db_url):
+    from startup_race import start_together
+
     ids = make_old_database(db_url)
-    n = 4
-    barrier = threading.Barrier(n)
-    apps, errors = [], []
-
-    def start():
-        barrier.wait()
-        try:
-            apps.append(open_app(db_url))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    assert start_together(db_url, 4) == []
+    app = open_app(db_url)
     try:
-        assert errors == [] and len(apps) == n
-        with db.new_session(apps[0]) as s:
+        with db.new_session(app) as s:
             assert s.scalars(select(ScenarioRow.id).order_by(ScenarioRow.id)).all() == [ids["older"], ids["scenario"]]
             assert len(s.get(ScenarioRow, ids["scenario"]).stops) == len(SAMPLE.stops)
-        assert schema_differences(apps[0].extensions["routeplanner.engine"]) == []
+        assert schema_differences(app.extensions["routeplanner.engine"]) == []
     finally:
-        for app in apps:
-            close(app)
+        close(app)
 
 
 def test_an_empty_database_goes_straight_to_the_newest_schema(app):
