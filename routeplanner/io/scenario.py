@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from routeplanner.errors import InputError, Problem
+from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
 from routeplanner.model import (
     WEEKDAYS,
@@ -361,6 +362,10 @@ def scenario_from_toml_text(
         data = tomllib.loads(text.lstrip("\ufeff"))  # Notepad likes to add a BOM
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(source_name, None, "", str(exc), "a valid TOML file")]) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise InputError([nesting_problem(source_name, "TOML file")]) from None
+    if deeper_than(data):
+        raise InputError([nesting_problem(source_name, "TOML file")])
 
     c = _Checker(source_name, [])
     for key, value in data.items():

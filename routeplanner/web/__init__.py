@@ -73,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from routeplanner.web import db
 
+    app.url_map.converters["int"] = db.IdConverter  # ids out of the columns' range: 404, not 500
     db.init_app(app, app.config["DATABASE_URL"])
 
     from routeplanner.web import api, jobs, pages, sample

@@ -12,6 +12,12 @@ valid.
 
 Every change passes :func:`routeplanner.web.access.require` first.
 
+Optimistic concurrency: a scenario's GET answers carry its ``version`` and a
+strong ``ETag``; a change that sends either back (``If-Match``, or
+``version`` in the JSON) is refused when someone else saved in between (412
+for ``If-Match`` as RFC 9110 requires, 409 for ``version``) and saves
+nothing.  A change that sends neither overwrites, as scripts expect.
+
 Helpers the HTML pages may reuse: :func:`scenario_from_upload`,
 :func:`scenario_from_json`, :func:`scenario_dict`, :func:`plan_summary`,
 :func:`plan_kpis`, :func:`compare_plans`, :func:`check_report`.
@@ -29,7 +35,7 @@ import re
 import tomllib
 from datetime import date, datetime, time
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -40,6 +46,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
+from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.web import access, db, jobs
 from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow
@@ -57,7 +64,7 @@ MAX_COMPARE = 10
 #: (the travel matrix grows with the square of it).
 MAX_STOPS = 2000
 #: Keys of a scenario document that describe the row, not the scenario.
-_META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count")
+_META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count", "version")
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -155,13 +162,23 @@ def _json_body(*, required: bool = True) -> Any:
         raise ApiError(415, _("send JSON with the header Content-Type: application/json"),
                        [Problem("request", None, "Content-Type", request.content_type or "", "application/json")])
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
+        body = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(
             400,
             _("the request body is not valid JSON"),
             [Problem("request", None, "", str(exc), "a JSON document in UTF-8")],
         ) from None
+    except RecursionError:  # the parser recurses, as would everything after it
+        raise _too_deep() from None
+    if deeper_than(body):
+        raise _too_deep()
+    return body
+
+
+def _too_deep() -> ApiError:
+    return ApiError(400, _("the request body is nested more than %(n)d levels deep", n=MAX_NESTING),
+                    [nesting_problem("request", "JSON document")])
 
 
 def _json_object(*, required: bool = True) -> dict[str, Any]:
@@ -503,6 +520,11 @@ def scenario_from_upload(
             problems.append(Problem(source, None, "", "", "a TOML file in UTF-8 encoding"))
         except tomllib.TOMLDecodeError as exc:
             problems.append(Problem(source, None, "", str(exc), "a valid TOML file"))
+        except RecursionError:  # tomllib recurses into nested arrays and inline tables
+            problems.append(nesting_problem(source, "TOML file"))
+        if data is not None and deeper_than(data):
+            problems.append(nesting_problem(source, "TOML file"))
+            data = None
     else:
         source = "form"
         data = _form_scenario(form)
@@ -535,10 +557,15 @@ def scenario_dict(row: ScenarioRow, *, stops: bool = True) -> dict[str, Any]:
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
         "copied_from_id": row.copied_from_id,
+        "version": row.version,
     }
     if stops:
         out["stops"] = [s.data for s in row.stops]
     return out
+
+
+def stops_dict(row: ScenarioRow) -> dict[str, Any]:
+    return {"scenario_id": row.id, "version": row.version, "stops": [s.data for s in row.stops]}
 
 
 def plan_cost(row: PlanRow) -> int | None:
@@ -668,6 +695,90 @@ def check_report(row: PlanRow) -> dict[str, Any]:
     }
 
 
+# --- optimistic concurrency -----------------------------------------------------------------------
+
+
+class Stale(ApiError):
+    """A change made from a stale copy of a scenario: 409 or 412, nothing saved."""
+
+    def __init__(self, status: int, scenario_id: int, version: int | None, field: str, sent: Any):
+        etag = None if version is None else db.etag(scenario_id, version)
+        if version is None:
+            message = _("scenario %(id)d was deleted since it was read; nothing was saved", id=scenario_id)
+            problems = []
+        else:
+            message = _("scenario %(id)d was changed by someone else since it was read (it is now version "
+                        "%(version)d); nothing was saved", id=scenario_id, version=version)
+            expected = f'the current version, {version}' if field == "version" else f'the current ETag "{etag}"'
+            problems = [Problem("request", None, field, _short(sent), expected + "; read the scenario again")]
+        super().__init__(status, message, problems)
+        self.version = version
+        self.etag = etag
+
+
+@bp.errorhandler(Stale)
+def _stale(e: Stale):
+    response = jsonify({"error": e.message, "problems": [problem_dict(p) for p in e.problems],
+                        "version": e.version})
+    response.status_code = e.status
+    if e.etag:
+        response.set_etag(e.etag)
+    return response
+
+
+class Precondition(NamedTuple):
+    """What a change says it was made from."""
+
+    version: int | None  # the version the client read; None: no check asked for
+    status: int = 409  # the answer when it is stale: 412 for If-Match, 409 for a version
+    field: str = "version"
+    sent: Any = None
+
+
+def _precondition(row: ScenarioRow, body: Mapping[str, Any] | None, *, form: bool = False) -> Precondition:
+    """The client's ``If-Match`` (first) or ``version`` (in ``body``, a JSON
+    object or, ``form``, form fields); raises :class:`Stale` at once when the
+    scenario has moved on since."""
+    if request.headers.get("If-Match", "").strip():
+        tags = request.if_match
+        if tags.star_tag:  # "any current version": the scenario exists, last write wins
+            return Precondition(None, 412, "If-Match")
+        if tags.contains(db.etag(row.id, row.version)):  # a strong comparison, as If-Match requires
+            return Precondition(row.version, 412, "If-Match", request.headers["If-Match"])
+        raise Stale(412, row.id, row.version, "If-Match", request.headers["If-Match"])
+    if body is None or "version" not in body:
+        return Precondition(None)
+    version = body["version"]
+    if form and isinstance(version, str) and version.strip().isascii() and version.strip().isdigit() \
+            and len(version.strip()) <= 18:
+        version = int(version)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError([Problem("request", None, "version", _short(version),
+                                  "the scenario's version as read (a whole number), or no version")])
+    if version != row.version:
+        raise Stale(409, row.id, row.version, "version", version)
+    return Precondition(version, 409, "version", version)
+
+
+def _save(row: ScenarioRow, scenario: Scenario, check: Precondition) -> ScenarioRow:
+    """Save (committed) with the check; a writer that got in first: :class:`Stale`."""
+    try:
+        return db.save_scenario(db.session(), row, scenario, expected_version=check.version)
+    except db.Conflict as c:
+        raise _conflict(c, check) from None
+
+
+def _conflict(c: db.Conflict, check: Precondition) -> ApiError:
+    if c.version is None and check.version is None:
+        return ApiError(404, _("scenario %(id)d not found", id=c.scenario_id))
+    return Stale(check.status, c.scenario_id, c.version, check.field, check.sent)
+
+
+def _tagged(response: Response, row: ScenarioRow) -> Response:
+    response.set_etag(db.etag(row.id, row.version))
+    return response
+
+
 # --- lookups ---------------------------------------------------------------------------------------
 
 
@@ -730,14 +841,14 @@ def create_scenario():
     row.set_from_model(scenario)
     s.add(row)
     s.commit()
-    return _created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id))
+    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
 
 
 @bp.get("/scenarios/<int:scenario_id>")
 def get_scenario(scenario_id: int):
     row = _get_scenario(scenario_id)
     access.require(access.VIEW, scenario_id)
-    return jsonify(scenario_dict(row))
+    return _tagged(jsonify(scenario_dict(row)), row)
 
 
 @bp.put("/scenarios/<int:scenario_id>")
@@ -745,23 +856,24 @@ def put_scenario(scenario_id: int):
     row = _get_scenario(scenario_id)
     access.require(access.EDIT, scenario_id)
     data = _json_object()
+    check = _precondition(row, data)
     stops = data.get("stops")
     if stops is None:
         stops = [s.data for s in row.stops]
     scenario = scenario_from_json(data, stops=stops)
-    row.set_from_model(scenario)
-    row.updated_at = db.utcnow()
-    db.session().commit()
-    return jsonify(scenario_dict(row))
+    row = _save(row, scenario, check)
+    return _tagged(jsonify(scenario_dict(row)), row)
 
 
 @bp.delete("/scenarios/<int:scenario_id>")
 def delete_scenario(scenario_id: int):
     row = _get_scenario(scenario_id)
     access.require(access.DELETE, scenario_id)
-    s = db.session()
-    s.delete(row)
-    s.commit()
+    check = _precondition(row, _json_object(required=False))
+    try:
+        db.delete_scenario(db.session(), row, expected_version=check.version)
+    except db.Conflict as c:
+        raise _conflict(c, check) from None
     return "", 204
 
 
@@ -785,14 +897,14 @@ def copy_scenario(scenario_id: int):
     row.name = name.strip()
     s.add(row)
     s.commit()
-    return _created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id))
+    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
 
 
 @bp.get("/scenarios/<int:scenario_id>/stops")
 def get_stops(scenario_id: int):
     row = _get_scenario(scenario_id)
     access.require(access.VIEW, scenario_id)
-    return jsonify({"scenario_id": row.id, "stops": [s.data for s in row.stops]})
+    return _tagged(jsonify(stops_dict(row)), row)
 
 
 @bp.put("/scenarios/<int:scenario_id>/stops")
@@ -801,6 +913,7 @@ def put_stops(scenario_id: int):
     access.require(access.EDIT, scenario_id)
     settings = {"name": row.name, **copy.deepcopy(row.settings or {})}
     if _is_multipart():
+        check = _precondition(row, request.form, form=True)
         upload = _uploaded(request.files, "stops")
         if upload is None:
             raise InputError([Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file")])
@@ -808,14 +921,13 @@ def put_stops(scenario_id: int):
         scenario = validate_scenario(settings, (_filename(upload, "stops.csv"), blob))
     else:
         body = _json_body()
+        check = _precondition(row, body if isinstance(body, dict) else None)
         stops = body.get("stops") if isinstance(body, dict) else body
         if isinstance(body, dict) and "stops" not in body:
             raise InputError([Problem("request", None, "stops", "", "the list of stops (required)")])
         scenario = scenario_from_json(settings, stops=stops)
-    row.set_from_model(scenario)
-    row.updated_at = db.utcnow()
-    db.session().commit()
-    return jsonify({"scenario_id": row.id, "stops": [s.data for s in row.stops]})
+    row = _save(row, scenario, check)
+    return _tagged(jsonify(stops_dict(row)), row)
 
 
 # --- solves -----------------------------------------------------------------------------------------
@@ -915,7 +1027,8 @@ def compare():
     if not (2 <= len(ids) <= MAX_COMPARE) or len(set(ids)) != len(ids):
         raise InputError([Problem("request", None, "plans", raw, expected)])
     s = db.session()
-    rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(ids)))}
+    known = [i for i in ids if db.valid_id(i)]  # an id no column can hold is no plan (and overflows the driver)
+    rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(known)))}
     missing = [i for i in ids if i not in rows]
     if missing:
         raise ApiError(404, _("plan(s) not found: %(ids)s", ids=", ".join(map(str, missing))))
@@ -931,4 +1044,4 @@ def compare():
 def openapi():
     from routeplanner.web.openapi import document
 
-    return jsonify(document(request.host_url.rstrip("/")))
+    return jsonify(document())

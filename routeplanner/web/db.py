@@ -11,6 +11,13 @@ PostgreSQL): times are naive UTC (``utcnow``; the database server's time zone
 plays no part), documents are JSON, solver costs are 64-bit.  Text must be
 checked with :func:`unstorable` before it is stored: PostgreSQL refuses NUL
 characters, and no database stores half of a UTF-16 surrogate pair.
+
+The schema is made and upgraded by the Alembic migrations of
+``routeplanner/migrations`` at every start (:func:`init_app`).  Ids are never
+reused: a link to a deleted scenario, plan or job never opens another one
+(PostgreSQL sequences; SQLite ``AUTOINCREMENT``).  Every scenario carries a
+``version`` that each save moves on and checks in the UPDATE itself
+(optimistic concurrency, :func:`save_scenario`).
 """
 
 from __future__ import annotations
@@ -34,9 +41,12 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import IntegerConverter
 
 from routeplanner.io.jsonform import (
     scenario_from_dict,
@@ -64,8 +74,50 @@ class Base(DeclarativeBase):
     pass
 
 
+#: The largest id a row can have: PostgreSQL's ``Integer`` is 32 bits (SQLite's 64).
+MAX_ID = 2**31 - 1
+
+
+def digits_upto(n: int) -> str:
+    """A regular expression matching exactly the decimal numbers 0 to ``n``
+    (ASCII digits; leading zeros allowed below ``n``'s length)."""
+    text = str(n)
+    branches = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":  # this prefix, a smaller digit here, anything after
+            tail = f"[0-9]{{{len(text) - i - 1}}}" if i < len(text) - 1 else ""
+            branches.append(f"{text[:i]}[0-{int(digit) - 1}]{tail}")
+    branches.append(text)
+    return "(?:" + "|".join(branches) + ")"
+
+
+class IdConverter(IntegerConverter):
+    """The ``<int:...>`` of every route: a whole number an id column can hold.
+
+    Any other number (``2**63`` and up overflow the database driver; on
+    PostgreSQL already ``2**31``) is no id of anything.  The pattern itself
+    refuses it, so the URL matches no route: a 404 like any unknown id, never
+    a 500 (and never a 405: a number refused only by ``max`` after the
+    pattern matched makes werkzeug answer 405 for a DELETE whose URL also has
+    a GET).
+    """
+
+    regex = digits_upto(MAX_ID)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (else no lookup is made: it cannot exist)."""
+    return 0 <= value <= MAX_ID
+
+
 class ScenarioRow(Base):
     __tablename__ = "scenarios"
+    # AUTOINCREMENT: SQLite would otherwise give a deleted scenario's id to the next one
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -74,6 +126,10 @@ class ScenarioRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
+    #: moves on with every save; the UPDATE checks it (``WHERE version = :read``)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     stops: Mapped[list["StopRow"]] = relationship(
         back_populates="scenario", cascade="all, delete-orphan", order_by="StopRow.position"
@@ -161,6 +217,7 @@ class StopRow(Base):
 
 class PlanRow(Base):
     __tablename__ = "plans"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
@@ -188,6 +245,7 @@ class JobRow(Base):
     """A solve: queued -> running -> done | failed | cancelled."""
 
     __tablename__ = "jobs"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
@@ -234,27 +292,53 @@ STARTUP_LOCK_ID = 0x726F757465  # "route"
 
 
 @contextmanager
-def startup_transaction(engine: Engine) -> Iterator[Connection]:
+def startup_transaction(engine: Engine, *, foreign_keys: bool = True) -> Iterator[Connection]:
     """A transaction that no other process's start-up runs beside.
 
     Several processes (web servers, ``routeplanner worker``) may start at once
-    on an empty database; creating the tables and loading the sample must then
+    on an empty database; migrating the schema and loading the sample must then
     happen once, not race (duplicate tables, two samples).  PostgreSQL: an
     advisory lock held until the transaction ends; SQLite: the write lock
     (others wait for it, up to the busy timeout).
+
+    ``foreign_keys=False`` (SQLite; for migrations): foreign keys are not
+    enforced inside, so a table can be rebuilt (copied, dropped, renamed)
+    without its DROP cascading to the rows that refer to it; they are checked
+    before the commit instead.  (SQLite ignores the switch inside a
+    transaction, hence here and not in the migration.)
     """
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif engine.dialect.name == "postgresql":
-            conn.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK_ID)))
-        yield conn
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite and not foreign_keys:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if sqlite:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif engine.dialect.name == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK_ID)))
+                yield conn
+                if sqlite and not foreign_keys:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the database has rows that refer to missing rows: {broken[:5]}")
+        finally:
+            if sqlite and not foreign_keys:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # the connection goes back to the pool
+                conn.commit()
 
 
 def init_app(app: Flask, url: str) -> None:
+    from routeplanner.migrations import migrate
+
     engine = make_engine(url)
-    with startup_transaction(engine) as conn:
-        Base.metadata.create_all(conn)
+    try:
+        with startup_transaction(engine, foreign_keys=False) as conn:
+            migrate(conn, Base.metadata)
+    except BaseException:
+        engine.dispose()
+        raise
     app.extensions["routeplanner.engine"] = engine
     app.extensions["routeplanner.sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
@@ -280,3 +364,82 @@ def new_session(app: Flask) -> Session:
 
 def scenarios(s: Session) -> Iterator[ScenarioRow]:
     return iter(s.scalars(select(ScenarioRow).order_by(ScenarioRow.id)))
+
+
+# --- saving a scenario: optimistic concurrency -------------------------------------
+
+
+class Conflict(Exception):
+    """The scenario was saved by someone else since it was read; nothing was saved.
+
+    ``version`` is its version now (None: it was deleted meanwhile).
+    """
+
+    def __init__(self, scenario_id: int, version: int | None):
+        super().__init__(f"scenario {scenario_id} changed since it was read (now version {version})")
+        self.scenario_id = scenario_id
+        self.version = version
+
+
+def etag(scenario_id: int, version: int) -> str:
+    """A scenario's strong entity tag (unquoted): one per version, so it changes with every save."""
+    return f"scenario-{scenario_id}-v{version}"
+
+
+#: How often a save that asked for no version check is retried when another
+#: writer got in between (it then simply overwrites, as it asked).
+_RETRIES = 5
+
+
+def save_scenario(s: Session, row: ScenarioRow, scenario: Scenario | None = None, *,
+                  expected_version: int | None = None) -> ScenarioRow:
+    """Replace the row's name, settings and stops with ``scenario``'s and commit.
+
+    ``expected_version``: the version the writer read; when the row has moved
+    on, before the UPDATE or by a writer that commits between our check and
+    our UPDATE (the UPDATE's ``WHERE version = ...`` then matches nothing),
+    :class:`Conflict` is raised and nothing is saved.  None: the last write
+    wins, as before versions existed.  Returns the row (reloaded after a retry).
+    """
+    scenario_id = row.id
+    for _attempt in range(_RETRIES):
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(scenario_id, row.version)
+        with s.no_autoflush:  # one UPDATE, one new version (loading the old stops would flush)
+            if scenario is not None:
+                row.set_from_model(scenario)
+            # Always an UPDATE of the row, so the version moves (and is
+            # checked) even when only the stops changed.
+            row.updated_at = utcnow()
+        try:
+            s.commit()
+            return row
+        except StaleDataError:
+            s.rollback()
+            row = s.get(ScenarioRow, scenario_id, populate_existing=True)
+            if row is None:
+                raise Conflict(scenario_id, None) from None
+            if expected_version is not None:
+                raise Conflict(scenario_id, row.version) from None
+    raise Conflict(scenario_id, row.version)
+
+
+def delete_scenario(s: Session, row: ScenarioRow, *, expected_version: int | None = None) -> None:
+    """Delete the scenario with its stops, plans and jobs (committed); the
+    version check of :func:`save_scenario`.  Already gone: nothing to do."""
+    scenario_id = row.id
+    for _attempt in range(_RETRIES):
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(scenario_id, row.version)
+        s.delete(row)
+        try:
+            s.commit()
+            return
+        except StaleDataError:
+            s.rollback()
+            row = s.get(ScenarioRow, scenario_id, populate_existing=True)
+            if row is None:
+                return
+            if expected_version is not None:
+                raise Conflict(scenario_id, row.version) from None
+    raise Conflict(scenario_id, row.version)

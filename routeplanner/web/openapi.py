@@ -22,6 +22,20 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Optimistic concurrency (issue 9): every save of a scenario moves its version on.
+VERSION_OUT = {"type": "integer", "minimum": 1,
+               "description": "moves on with every save; send it back (or the ETag as If-Match) with a change"}
+VERSION_IN = {"type": "integer",
+              "description": "the version the change was made from (as read with GET): when the scenario has been "
+              "saved since, the answer is 409 and nothing is saved. Absent (and no If-Match): the last write wins."}
+ETAG = {"ETag": {"description": "the scenario's version as a strong entity tag, for If-Match",
+                 "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+            "description": "the ETag of the scenario as read: when it has been saved since, the answer is 412 and "
+            "nothing is saved (`*`: any version). Absent (and no `version`): the last write wins.",
+            "schema": {"type": "string"}}
+
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -40,7 +54,12 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error", "problems"],
-        "properties": {"error": {"type": "string"}, "problems": {"type": "array", "items": _ref("Problem")}},
+        "properties": {
+            "error": {"type": "string"},
+            "problems": {"type": "array", "items": _ref("Problem")},
+            "version": {"type": ["integer", "null"],
+                        "description": "409 and 412 only: the scenario's version now (null: it was deleted)"},
+        },
     },
     "Depot": {
         "type": "object",
@@ -107,7 +126,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "description": "A scenario in the form of the scenario TOML (input contract); absent keys take their "
         "documented defaults. `id`, `created_at`, `updated_at`, `copied_from_id` are ignored, so a GET answer can "
-        "be edited and PUT back.",
+        "be edited and PUT back; its `version` then guards the PUT against overwriting someone else's save.",
         "required": ["name", "depot", "vehicles"],
         "properties": {
             "name": {"type": "string", "maxLength": 300},
@@ -118,11 +137,13 @@ SCHEMAS: dict[str, Any] = {
             "solver": _ref("SolverSettings"),
             "stops": {"type": "array", "items": _ref("Stop"),
                       "description": "required for POST; PUT keeps the current stops when absent"},
+            "version": VERSION_IN,
         },
     },
     "Scenario": {
         "type": "object",
-        "required": ["id", "name", "depot", "cycle", "vehicles", "travel", "solver", "stops", "created_at", "updated_at"],
+        "required": ["id", "name", "depot", "cycle", "vehicles", "travel", "solver", "stops", "created_at", "updated_at",
+                     "version"],
         "properties": {
             "id": {"type": "integer"},
             "name": {"type": "string"},
@@ -135,6 +156,7 @@ SCHEMAS: dict[str, Any] = {
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
             "copied_from_id": {"type": ["integer", "null"]},
+            "version": VERSION_OUT,
         },
     },
     "ScenarioSummary": {
@@ -149,12 +171,14 @@ SCHEMAS: dict[str, Any] = {
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
             "copied_from_id": {"type": ["integer", "null"]},
+            "version": VERSION_OUT,
         },
     },
     "StopList": {
         "type": "object",
-        "required": ["scenario_id", "stops"],
-        "properties": {"scenario_id": {"type": "integer"}, "stops": {"type": "array", "items": _ref("Stop")}},
+        "required": ["scenario_id", "version", "stops"],
+        "properties": {"scenario_id": {"type": "integer"}, "version": VERSION_OUT,
+                       "stops": {"type": "array", "items": _ref("Stop")}},
     },
     "SolveRequest": {
         "type": "object",
@@ -362,6 +386,11 @@ def _json(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
 
 
+def _tagged(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A scenario answer, with its ETag."""
+    return {**_json(schema, description), "headers": ETAG}
+
+
 ERR = {"content": {"application/json": {"schema": _ref("Error")}}}
 
 
@@ -369,6 +398,10 @@ def _errors(*codes: int) -> dict[str, Any]:
     words = {
         400: "malformed request (not JSON, wrong shape)",
         404: "no such scenario, job or plan",
+        409: "the `version` sent is not the scenario's version now: someone saved since it was read; nothing saved "
+             "(`version` and the ETag header of the answer are the current ones)",
+        412: "the If-Match ETag is not the scenario's now: someone saved since it was read; nothing saved "
+             "(`version` and the ETag header of the answer are the current ones)",
         413: "upload larger than the server accepts",
         422: "invalid input: every problem listed, nothing saved",
     }
@@ -399,45 +432,50 @@ def _paths() -> dict[str, Any]:
                     "multipart/form-data": {"schema": _form_upload_schema()},
                     "application/json": {"schema": _ref("ScenarioInput")},
                 }},
-                "responses": {"201": _json(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
+                "responses": {"201": _tagged(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
                               **_errors(400, 413, 422)},
             },
         },
         "/api/scenarios/{scenario_id}": {
             "parameters": [SID],
             "get": {"summary": "A scenario with its stops", "operationId": "getScenario",
-                    "responses": {"200": _json(_ref("Scenario")), **_errors(404)}},
+                    "responses": {"200": _tagged(_ref("Scenario")), **_errors(404)}},
             "put": {"summary": "Replace a scenario's settings (and stops, when given); all-or-nothing",
-                    "operationId": "putScenario", "requestBody": scenario_body,
-                    "responses": {"200": _json(_ref("Scenario")), **_errors(400, 404, 422)}},
+                    "operationId": "putScenario", "parameters": [IF_MATCH], "requestBody": scenario_body,
+                    "responses": {"200": _tagged(_ref("Scenario")), **_errors(400, 404, 409, 412, 422)}},
             "delete": {"summary": "Delete a scenario with its plans and jobs", "operationId": "deleteScenario",
-                       "responses": {"204": {"description": "deleted"}, **_errors(404)}},
+                       "parameters": [IF_MATCH],
+                       "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                           "type": "object", "properties": {"version": VERSION_IN}}}}},
+                       "responses": {"204": {"description": "deleted"}, **_errors(400, 404, 409, 412, 422)}},
         },
         "/api/scenarios/{scenario_id}/copy": {
             "parameters": [SID],
             "post": {"summary": "Copy a scenario (settings and stops; not its plans)", "operationId": "copyScenario",
                      "requestBody": {"required": False, "content": {"application/json": {"schema": {
                          "type": "object", "properties": {"name": {"type": "string", "maxLength": 300}}}}}},
-                     "responses": {"201": _json(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
+                     "responses": {"201": _tagged(_ref("Scenario"), "created; Location: /api/scenarios/{id}"),
                                    **_errors(400, 404, 422)}},
         },
         "/api/scenarios/{scenario_id}/stops": {
             "parameters": [SID],
             "get": {"summary": "A scenario's stops", "operationId": "getStops",
-                    "responses": {"200": _json(_ref("StopList")), **_errors(404)}},
+                    "responses": {"200": _tagged(_ref("StopList")), **_errors(404)}},
             "put": {"summary": "Replace the whole stops list (JSON list, {stops: [...]} or an uploaded stops file); "
                                "all-or-nothing",
-                    "operationId": "putStops",
+                    "operationId": "putStops", "parameters": [IF_MATCH],
                     "requestBody": {"required": True, "content": {
                         "application/json": {"schema": {"oneOf": [
                             {"type": "array", "items": _ref("Stop")},
                             {"type": "object", "required": ["stops"],
-                             "properties": {"stops": {"type": "array", "items": _ref("Stop")}}},
+                             "properties": {"stops": {"type": "array", "items": _ref("Stop")}, "version": VERSION_IN}},
                         ]}},
                         "multipart/form-data": {"schema": {"type": "object", "required": ["stops"], "properties": {
-                            "stops": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+                            "stops": {"type": "string", "contentMediaType": "application/octet-stream"},
+                            "version": {"type": "string", "pattern": "^[0-9]+$", **{
+                                k: v for k, v in VERSION_IN.items() if k == "description"}}}}},
                     }},
-                    "responses": {"200": _json(_ref("StopList")), **_errors(400, 404, 413, 422)}},
+                    "responses": {"200": _tagged(_ref("StopList")), **_errors(400, 404, 409, 412, 413, 422)}},
         },
         "/api/scenarios/{scenario_id}/solve": {
             "parameters": [SID],
@@ -511,8 +549,12 @@ def _with_refusals(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
-def document(server_url: str = "") -> dict[str, Any]:
-    """The OpenAPI 3.1 document; ``server_url`` is where the API is served."""
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document.
+
+    Its server is ``/``, relative to wherever the document was fetched from:
+    never the request's ``Host`` header, which the client chooses.
+    """
     return {
         "openapi": "3.1.0",
         "info": {
@@ -520,9 +562,11 @@ def document(server_url: str = "") -> dict[str, Any]:
             "version": "1",
             "description": "Scenarios (stops, fleet, cycle), background solves and the plans they make. "
             "Every error is `{\"error\": ..., \"problems\": [{file,row,column,value,expected}]}` with a 4xx "
-            "status. Plans follow the plan contract (plan.schema.json v1).",
+            "status. Plans follow the plan contract (plan.schema.json v1). A scenario's answers carry its `version` and "
+            "an `ETag`; a change that sends either back (`version` in the body, or `If-Match`) is refused with 409 "
+            "or 412 when someone saved the scenario since, instead of overwriting their work.",
         },
-        "servers": [{"url": server_url or "/"}],
+        "servers": [{"url": "/"}],
         "paths": _with_refusals(_paths()),
         "components": {"schemas": copy.deepcopy(SCHEMAS)},
     }

@@ -206,21 +206,21 @@ def static_url(filename: str) -> str:
 
 
 def get_scenario(scenario_id: int) -> db.ScenarioRow:
-    row = db.session().get(db.ScenarioRow, scenario_id)
+    row = db.session().get(db.ScenarioRow, scenario_id) if db.valid_id(scenario_id) else None
     if row is None:
         raise not_found(_("There is no scenario number %(id)d. It may have been deleted.", id=scenario_id))
     return row
 
 
 def get_plan(plan_id: int) -> db.PlanRow:
-    row = db.session().get(db.PlanRow, plan_id)
+    row = db.session().get(db.PlanRow, plan_id) if db.valid_id(plan_id) else None
     if row is None:
         raise not_found(_("There is no plan number %(id)d. It may have been deleted.", id=plan_id))
     return row
 
 
 def get_job(job_id: int) -> db.JobRow:
-    row = db.session().get(db.JobRow, job_id)
+    row = db.session().get(db.JobRow, job_id) if db.valid_id(job_id) else None
     if row is None:
         raise not_found(_("There is no solve number %(id)d.", id=job_id))
     return row

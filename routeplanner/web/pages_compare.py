@@ -23,7 +23,7 @@ def _chosen_ids() -> list[int]:
         text = text.strip()
         if not text:
             continue
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):  # int() would take "²" or 5,000 digits badly
             raise bad_request(_("“%(value)s” is not a plan number.", value=text))
         if int(text) not in ids:
             ids.append(int(text))

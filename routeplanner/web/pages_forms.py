@@ -169,7 +169,7 @@ class SettingsForm:
             return _text(form.get(key)) if key in form else default
 
         vehicles = b.vehicles
-        indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"vehicle-(\d+)-\w+", k)] if m})
+        indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"vehicle-([0-9]{1,9})-\w+", k)] if m})
         if indices:
             vehicles = []
             for i in indices:
@@ -268,7 +268,7 @@ def stop_rows_from_form(form: Mapping[str, Any]) -> list[dict[str, str]]:
     Rows ticked ``stop-<i>-delete`` are kept with ``_delete`` set (so a refused
     form shows them as they were); blank rows are dropped.
     """
-    indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"stop-(\d+)-\w+", k)] if m})
+    indices = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"stop-([0-9]{1,9})-\w+", k)] if m})
     rows = []
     for i in indices:
         row = {c: _text(form.get(f"stop-{i}-{c}")) for c in STOP_FIELDS}

@@ -3,6 +3,11 @@
 Every change is validated by the importers' own rules (``pages_forms``) and
 saved all-or-nothing; a refused form comes back (422) with every problem in
 one table and the coordinator's values still in it.
+
+The stops and settings forms carry the scenario's ``version`` (hidden): a
+save from a page opened before someone else saved comes back (409) with the
+coordinator's values still in the form, saying so, and nothing is saved; the
+coordinator can look at the current values or save again over them.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -155,7 +160,12 @@ def copy_chosen_scenario():
 
 def _scenario_page(row: db.ScenarioRow, *, stop_rows=None, settings: SettingsForm | None = None,
                    problems: list[ShownProblem] | None = None, problems_for: str = "", status: int = 200,
-                   plan_form: dict[str, str] | None = None):
+                   plan_form: dict[str, str] | None = None, form_version: int | None = None,
+                   conflict: str = ""):
+    """The scenario page.  ``form_version``: the version the stops and settings
+    forms say they were made from (default: the row's); ``conflict``: the form
+    (``stops`` or ``settings``) whose save was refused because someone else
+    saved first."""
     model = row.to_model()
     if stop_rows is None:
         stop_rows = stop_rows_from_scenario(model)
@@ -185,9 +195,29 @@ def _scenario_page(row: db.ScenarioRow, *, stop_rows=None, settings: SettingsFor
         active_jobs=_active_jobs(row),
         finished_jobs=[jobs.job_status(j) for j in finished],
         plan_form=plan_form,
+        form_version=row.version if form_version is None else form_version,
+        conflict=conflict,
         num=num,
         duration=duration,
     ), status
+
+
+def _form_version() -> int | None:
+    """The version the submitted form was made from (its hidden field); None
+    when the form has none (the last write wins, as before versions)."""
+    text = (request.form.get("version") or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        abort(400)
+    return int(text)
+
+
+def _conflict_page(scenario_id: int, **shown: Any):
+    """409: someone else saved the scenario first; the page shows it as it is
+    now, except the refused form, which keeps the coordinator's values."""
+    row = get_scenario(scenario_id)  # 404 when it was deleted meanwhile
+    return _scenario_page(row, status=409, **shown)
 
 
 @bp.get("/scenarios/<int:scenario_id>")
@@ -218,16 +248,22 @@ def scenario_stops_csv(scenario_id: int):
 def save_stops(scenario_id: int):
     row = get_scenario(scenario_id)
     access.require(access.EDIT, scenario_id)
+    version = _form_version()
     rows = stop_rows_from_form(request.form)
+    if version is not None and version != row.version:
+        return _conflict_page(scenario_id, stop_rows=rows, conflict="stops")
     table = stops_csv(rows)
     settings = SettingsForm.from_settings(row.name, row.settings)
     try:
         scenario = build_scenario(settings, (STOPS_SOURCE, table.data), row_map=table.csv_row_to_shown)
     except InputError as err:
-        return _scenario_page(row, stop_rows=rows, problems=shown_problems(err), problems_for="stops", status=422)
+        return _scenario_page(row, stop_rows=rows, problems=shown_problems(err), problems_for="stops", status=422,
+                              form_version=version)
     before = len(row.stops)
-    row.set_from_model(scenario)
-    db.session().commit()
+    try:
+        row = db.save_scenario(db.session(), row, scenario, expected_version=version)
+    except db.Conflict:
+        return _conflict_page(scenario_id, stop_rows=rows, conflict="stops")
     flash(_("Stops saved: %(now)d stops (%(before)d before).", now=len(scenario.stops), before=before), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="stops"), 303)
 
@@ -236,16 +272,21 @@ def save_stops(scenario_id: int):
 def save_settings(scenario_id: int):
     row = get_scenario(scenario_id)
     access.require(access.EDIT, scenario_id)
+    version = _form_version()
     current = SettingsForm.from_settings(row.name, row.settings)
     settings = SettingsForm.from_form(request.form, request.form.getlist, base=current)
+    if version is not None and version != row.version:
+        return _conflict_page(scenario_id, settings=settings, conflict="settings")
     table = stops_csv(stop_rows_from_scenario(row.to_model()))
     try:
         scenario = build_scenario(settings, (STOPS_SOURCE, table.data), row_map=table.csv_row_to_shown)
     except InputError as err:
         return _scenario_page(row, settings=settings, problems=shown_problems(err), problems_for="settings",
-                              status=422)
-    row.set_from_model(scenario)
-    db.session().commit()
+                              status=422, form_version=version)
+    try:
+        row = db.save_scenario(db.session(), row, scenario, expected_version=version)
+    except db.Conflict:
+        return _conflict_page(scenario_id, settings=settings, conflict="settings")
     flash(_("Settings saved."), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="settings"), 303)
 
@@ -255,9 +296,7 @@ def delete_scenario(scenario_id: int):
     row = get_scenario(scenario_id)
     access.require(access.DELETE, scenario_id)
     name = row.name
-    s = db.session()
-    s.delete(row)
-    s.commit()
+    db.delete_scenario(db.session(), row)
     flash(_("Scenario “%(name)s” deleted, with its plans.", name=name), "ok")
     return redirect(url_for("pages.index"), 303)
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from routeplanner.web import create_app, db, jobs
+from routeplanner.web import db, jobs
 from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow, utcnow
 
 pytestmark = pytest.mark.both_databases
@@ -112,33 +111,16 @@ def test_deletes_cascade_and_links_are_cleared(app, client):
 
 
 def test_processes_starting_together_on_an_empty_database_make_it_once(db_url):
-    """A web server and workers starting at once on an empty database: one schema, one sample, no crash.
+    """A web server and workers starting at once on an empty database: one schema, one sample, no crash."""
+    from startup_race import start_together
 
-    (Threads stand in for the processes: each app has its own engine and connections.)
-    """
-    n = 4
-    barrier = threading.Barrier(n)
-    apps, errors = [], []
-
-    def start():
-        barrier.wait()
-        try:
-            apps.append(create_app({"TESTING": True, "DATABASE_URL": db_url, "LOAD_SAMPLE": True,
-                                    "START_RUNNER": False}))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    assert start_together(db_url, 4) == []
+    engine = db.make_engine(db_url)
     try:
-        assert errors == [] and len(apps) == n
-        assert count(apps[0], ScenarioRow) == 1
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(ScenarioRow)) == 1
     finally:
-        for app in apps:
-            app.extensions["routeplanner.engine"].dispose()
+        engine.dispose()
 
 
 UNSTORABLE = ["a\x00b", "bell\x07", "half \ud800 pair", "red \x1b[31m text", "csi \x9b2J", "Kamajai\u202elmth.exe",
@@ -184,3 +166,27 @@ def test_text_no_database_can_store_is_refused_everywhere(app, client, bad):
     response = upload(HEADER + f"k,Kam{bad}ajai,55.82,25.50,30,weekly,,,,,\n")
     assert response.status_code == 422, response.get_data(as_text=True)[:2000]
     assert (count(app, ScenarioRow), count(app, JobRow)) == (scenarios, job_count)
+
+
+def test_ids_are_never_reused_after_a_delete(app, client):
+    """Point 11: a link to a deleted scenario, plan or job must never open a newer one."""
+    newest = client.post("/api/scenarios/1/copy").get_json()["id"]
+    assert client.delete(f"/api/scenarios/{newest}").status_code == 204
+    again = client.post("/api/scenarios/1/copy").get_json()["id"]
+    assert again > newest
+    assert client.get(f"/api/scenarios/{newest}").status_code == 404
+
+    with db.new_session(app) as s:
+        plan = PlanRow(scenario_id=1, plan={}, scenario_snapshot={})
+        job = JobRow(scenario_id=1, status="done", params={})
+        s.add_all([plan, job])
+        s.commit()
+        plan_id, job_id = plan.id, job.id
+        s.delete(plan)
+        s.delete(job)
+        s.commit()
+        plan, job = PlanRow(scenario_id=1, plan={}, scenario_snapshot={}), JobRow(scenario_id=1, status="done",
+                                                                                    params={})
+        s.add_all([plan, job])
+        s.commit()
+        assert (plan.id > plan_id, job.id > job_id) == (True, True)
