@@ -253,15 +253,17 @@ def value_problems(scenario: "Scenario", source: str, stops_file: str) -> list["
         check(stops_file, row, "service_minutes", stop.service_min, SERVICE_MIN, EXPECT_SERVICE)
         f = stop.frequency
         if f.period_weeks is not None:
-            check(stops_file, row, "frequency", f.period_weeks, PERIOD_WEEKS, f"a period of {PERIOD_WEEKS.text()} weeks")
+            check(stops_file, row, "frequency", f.period_weeks, PERIOD_WEEKS,
+                  f"a period of {PERIOD_WEEKS.text()} weeks")
         elif f.visits is not None:
-            check(stops_file, row, "frequency", f.visits, VISITS_PER_STOP, f"visits per cycle, {VISITS_PER_STOP.text()}")
+            check(stops_file, row, "frequency", f.visits, VISITS_PER_STOP,
+                  f"visits per cycle, {VISITS_PER_STOP.text()}")
     return problems
 
 
 def scenario_problems(scenario: "Scenario", source: str = "scenario", stops_file: str = "stops") -> list["Problem"]:
     """Every bound of this module that ``scenario`` breaks (empty: it can be planned)."""
-    return value_problems(scenario, source, stops_file) + size_problems(scenario, source, stops_file)
+    return size_problems(scenario, source, stops_file) + value_problems(scenario, source, stops_file)
 
 
 # --- files on disk ----------------------------------------------------------------

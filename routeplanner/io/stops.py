@@ -787,8 +787,10 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
             continue
         long = [(i, c) for i, c in enumerate(row.cells) if len(c) > MAX_CELL_CHARS]
         if long:
-            reader.problems += [Problem(file, row.number, cols.at(i), _short(c, 60), f"at most {MAX_CELL_CHARS:,} characters")
-                                for i, c in long]
+            reader.problems += [
+                Problem(file, row.number, cols.at(i), _short(c, 60), f"at most {MAX_CELL_CHARS:,} characters")
+                for i, c in long
+            ]
             continue
         extra = [c for c in row.cells[cols.width:] if c]
         if row.width is not None and row.width > cols.width and extra:

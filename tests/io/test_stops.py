@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from builders import STOP_ROW_XML as STOP_ROW, TEN_CELLS_XML as TEN_CELLS, xlsx_bomb
+
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import read_stops, read_stops_bytes, write_stops_csv
 from routeplanner.io.stops import parse_days, parse_frequency, slugify
@@ -482,36 +484,6 @@ def _stops_csv(n: int) -> bytes:
     return (STOP_HEADER + "".join(f"Stop {i},55.{i % 1000:03d},25.1,10\n" for i in range(n))).encode()
 
 
-def _xlsx_bomb(rows: int, row_xml: bytes, *, part: str = "xl/worksheets/sheet1.xml", part_xml: bytes = b"") -> bytes:
-    """A workbook whose first sheet is a stops header and then ``rows`` copies of ``row_xml``.
-
-    Written straight into the zip, a thousand rows at a time, so that a few
-    hundred kB on disk unpack to tens of MB of XML, as in the issue.
-    ``part_xml`` instead replaces another ``part`` (the shared strings).
-    """
-    book = openpyxl.Workbook()
-    book.active.append(["name", "lat", "lon", "loans_per_visit"])
-    source = io.BytesIO()
-    book.save(source)
-    out = io.BytesIO()
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            xml = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml" and rows:
-                head, _, tail = xml.partition(b"</row>")
-                with dst.open(info.filename, "w") as fh:
-                    fh.write(head + b"</row>")
-                    for _ in range(rows // 1000):
-                        fh.write(row_xml * 1000)
-                    fh.write(tail)
-            elif info.filename != part:
-                dst.writestr(info, xml)
-        if part_xml:
-            with dst.open(part, "w") as fh:
-                fh.write(part_xml)
-    return out.getvalue()
-
-
 def _traced(call, *args):
     """(the InputError ``call`` raised, peak traced memory in MB)."""
     tracemalloc.start()
@@ -539,12 +511,10 @@ def parsed_rows(monkeypatch):
     return count
 
 
-TEN_CELLS = b"<row>" + b"".join(b"<c><v>%d</v></c>" % i for i in range(10)) + b"</row>"
-STOP_ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c><c><v>55</v></c><c><v>25</v></c><c><v>1</v></c></row>'
 
 
 def test_the_issues_xlsx_bomb_is_refused_by_its_unpacked_size_before_openpyxl_opens_it(monkeypatch):
-    data = _xlsx_bomb(300_000, TEN_CELLS)  # 300,000 rows x 10 cells, as in the issue
+    data = xlsx_bomb(300_000, TEN_CELLS)  # 300,000 rows x 10 cells, as in the issue
     assert len(data) < 250_000  # the issue's file was 195 kB
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 40_000_000
@@ -561,7 +531,7 @@ def test_the_issues_xlsx_bomb_is_refused_by_its_unpacked_size_before_openpyxl_op
 
 
 def test_an_xlsx_past_the_stop_limit_is_read_only_up_to_the_first_stop_too_many(parsed_rows):
-    data = _xlsx_bomb(100_000, STOP_ROW)  # within the size limits: the row count must stop it
+    data = xlsx_bomb(100_000, STOP_ROW)  # within the size limits: the row count must stop it
     err, peak_mb = _traced(read_stops_bytes, data, "many.xlsx")
     (problem,) = err.problems
     assert (problem.file, problem.row) == ("many.xlsx", 2002)
@@ -572,7 +542,7 @@ def test_an_xlsx_past_the_stop_limit_is_read_only_up_to_the_first_stop_too_many(
 
 def test_shared_strings_that_unpack_too_far_are_refused():
     strings = b"<sst>" + b"<si><t>abcdefgh</t></si>" * 400_000 + b"</sst>"  # ~10 MB unpacked
-    data = _xlsx_bomb(0, b"", part="xl/sharedStrings.xml", part_xml=strings)
+    data = xlsx_bomb(0, b"", part="xl/sharedStrings.xml", part_xml=strings)
     (problem,) = problems_of(read_stops_bytes, data, "s.xlsx")
     assert "xl/sharedStrings.xml" in problem.value and "unpack to at most 8 MB" in problem.expected
 
