@@ -54,12 +54,14 @@ Scenario
                                              longest cycle
 ``MAX_WEEKS``                  52            a cycle is at most a year; so is a stop's period
 ``MAX_CAPACITY_BOOKS``         100,000       a bookmobile carries 2,000 to 6,000 books
-``MAX_LOANS_PER_VISIT``        10,000        loans weigh a stop's penalty; beyond this its
-                                             arithmetic nears the solver's 64-bit limit
+``MAX_LOANS_PER_VISIT``        1,000         a busy stop lends a few hundred books; loans
+                                             weigh a visit's penalty, which must stay far
+                                             inside 64 bits for 10,000 visits
 ``MAX_DAY_MIN``                1,440         door-open, break, driving-before-a-break and
                                              stable-time minutes: a shift ends on its day
 ``SPEED_KMH``                  1 to 200      an average speed on the road
-``CIRCUITY``                   1 to 5        road km per straight-line km
+``CIRCUITY``                   1 to 3        road km per straight-line km (1.2 to 1.6 on
+                                             rural roads, 2.5 around fjords)
 ``MAX_LEG_KM``                 20,000        a leg of the travel matrix: half the equator
 ``TIME_LIMIT_S``               (0, 3,600]    one solve: an hour, whoever asks (file, form, API)
 ``WORK_LIMIT``                 1 to 10^6     improving solutions of a reproducible solve
@@ -109,7 +111,7 @@ MAX_VISITS_PER_VEHICLE = 2_000
 MAX_WEEKS = 52
 MAX_VISITS_PER_STOP = 7 * MAX_WEEKS
 MAX_CAPACITY_BOOKS = 100_000
-MAX_LOANS_PER_VISIT = 10_000
+MAX_LOANS_PER_VISIT = 1_000
 MAX_DAY_MIN = 24 * 60
 MAX_LEG_KM = 20_000
 MAX_TIME_LIMIT_S = 3600.0
@@ -154,7 +156,7 @@ BREAK_MIN = Bound(0, MAX_DAY_MIN)
 BREAK_AFTER_MIN = Bound(1, MAX_DAY_MIN)
 STABLE_MIN = Bound(0, MAX_DAY_MIN)
 SPEED_KMH = Bound(1, 200)
-CIRCUITY = Bound(1, 5)
+CIRCUITY = Bound(1, 3)
 TIME_LIMIT_S = Bound(0, MAX_TIME_LIMIT_S, low_open=True)
 WORK_LIMIT = Bound(1, MAX_WORK_LIMIT)
 VISITS_PER_STOP = Bound(1, MAX_VISITS_PER_STOP)

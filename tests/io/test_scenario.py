@@ -159,8 +159,8 @@ BAD_KEYS = [
     ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix"),
     ('method = "haversine"', 'method = "matrix"', "travel.matrix", "", 'required with method = "matrix"'),
     ('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"', "travel.matrix", "legs.csv", "does not exist"),
-    ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 to 5"),
-    ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 to 5"),
+    ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 to 3"),
+    ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 to 3"),
     ("speed_kmh = 45", "speed_kmh = 0", "travel.speed_kmh", "0", "1 to 200"),
     ("speed_kmh = 45", "speed_kmh = -45.5", "travel.speed_kmh", "-45.5", "1 to 200"),
     ("speed_kmh = 45", "speed_kmh = nan", "travel.speed_kmh", "nan", "1 to 200"),
@@ -323,7 +323,7 @@ BOUNDS = [
      "whole minutes of driving, 1 to 1,440"),
     ("speed_kmh = 45", "speed_kmh = 201", "travel.speed_kmh", "201", "an average speed in km/h, 1 to 200"),
     ("speed_kmh = 45", "speed_kmh = 1e-300", "travel.speed_kmh", "1e-300", "1 to 200"),
-    ("circuity = 1.35", "circuity = 1e300", "travel.circuity", "1e+300", "road km per straight-line km, 1 to 5"),
+    ("circuity = 1.35", "circuity = 1e300", "travel.circuity", "1e+300", "road km per straight-line km, 1 to 3"),
 ]
 
 
@@ -339,7 +339,7 @@ def test_every_number_of_the_scenario_is_bounded(tmp_path, old, new, key, value,
 def test_the_largest_values_within_the_bounds_still_read(tmp_path):
     toml = (FULL.replace("time_limit_s = 30", "time_limit_s = 3600\nwork_limit = 1000000")
             .replace("capacity_books = 2500", "capacity_books = 100000").replace("speed_kmh = 45", "speed_kmh = 200")
-            .replace("circuity = 1.35", "circuity = 5").replace("stable_minutes = 15", "stable_minutes = 1440")
+            .replace("circuity = 1.35", "circuity = 3").replace("stable_minutes = 15", "stable_minutes = 1440")
             .replace("break_after_minutes = 270", "break_after_minutes = 1440"))
     s = load_scenario(write(tmp_path, toml))
     assert (s.solver.time_limit_s, s.solver.work_limit, s.vehicles[0].capacity_books) == (3600, 1_000_000, 100_000)

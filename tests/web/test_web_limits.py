@@ -136,9 +136,9 @@ BOUNDS = [
     (("vehicles", 0, "break_minutes"), 10**6, "vehicles[1].break_minutes", "0 to 1,440"),
     (("vehicles", 0, "break_after_minutes"), 10**6, "vehicles[1].break_after_minutes", "1 to 1,440"),
     (("travel", "speed_kmh"), 1e9, "travel.speed_kmh", "1 to 200"),
-    (("travel", "circuity"), 1e300, "travel.circuity", "1 to 5"),
+    (("travel", "circuity"), 1e300, "travel.circuity", "1 to 3"),
     (("stops", 0, "frequency"), "99999999999999999999", "frequency", "visits per cycle, 1 to 364"),
-    (("stops", 0, "loans_per_visit"), 1e300, "loans_per_visit", "0 to 10,000"),
+    (("stops", 0, "loans_per_visit"), 1e300, "loans_per_visit", "0 to 1,000"),
     (("stops", 0, "service_minutes"), 10**6, "service_minutes", "1 to 1,440"),
 ]
 
