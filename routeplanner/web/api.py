@@ -283,6 +283,9 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
     if not isinstance(stops, list):
         problems.append(Problem(file, None, "", _short(stops), "a list of stops [{...}, ...]"))
         stops = []
+    if len(stops) > MAX_STOPS:  # counted first: the rest is never looked at
+        row = MAX_STOPS + 2  # stops[0] is row 2
+        raise InputError([Problem(file, row, "", f"stop {MAX_STOPS + 1:,}", limits.too_many_stops(row))])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STOP_COLUMNS)

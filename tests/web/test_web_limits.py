@@ -253,3 +253,13 @@ def test_submit_names_a_stored_stop_whose_frequency_cannot_be_read(app):
     assert [(p.file, p.row) for p in err.value.problems] == [("scenario 1 stops", 2)]
     assert "1 to 364" in err.value.problems[0].value
     assert count(app, JobRow) == 0
+
+
+def test_a_json_list_of_a_million_items_is_refused_by_counting_them_first(app, client):
+    # A 10 MB body of tiny items: each would be a problem ("a stop object") if they were looked at.
+    body = b'{"stops": [' + b",".join([b"1"] * 1_000_000) + b"]}"
+    response, peak_mb = traced(lambda: client.put(f"/api/scenarios/{SAMPLE_ID}/stops", data=body,
+                                                  content_type="application/json"))
+    problems = json_422(response)["problems"]
+    assert [(p["row"], p["value"]) for p in problems] == [(2002, "stop 2,001")]
+    assert peak_mb < 200  # the parsed body itself is most of it
