@@ -7,7 +7,8 @@ below.  The values are far beyond any real bookmobile service (a large one
 runs a handful of vans over a cycle of a few weeks, with a few hundred stops)
 yet small enough that a solve stays runnable on a modest server.  Measured:
 ``benchmarks/limits.py`` (reading) and ``benchmarks/scale.py`` (solving), see
-``benchmarks/RESULTS.md``.
+``benchmarks/RESULTS.md``; the solver figures below marked "once" are single
+runs on the 2-core project machine, made while choosing these bounds.
 
 Files
 
@@ -19,8 +20,8 @@ bound                          value         why
 ``MAX_SCENARIO_BYTES``         1 MiB         a scenario TOML is a few kB, even with 100 vans
 ``MAX_MATRIX_BYTES``           256 MiB       a travel matrix CSV of every ordered pair of
                                              2,001 places (depot + 2,000 stops) is ~160 MB
-``MAX_MATRIX_ROWS``            4,004,001     2,001 x 2,001 rows: every ordered pair once
-``MAX_PLAN_BYTES``             32 MiB        a plan JSON of 10,000 visits is ~4 MB
+``MAX_MATRIX_ROWS``            4,004,001     2,001 x 2,001 rows: every ordered pair, once
+``MAX_PLAN_BYTES``             32 MiB        a plan JSON of 10,000 visits is a few MB
 ``MAX_TABLE_ROWS``             50,000        rows of a stops table, blank ones included: the
                                              stop limit 25 times over
 ``MAX_COLUMNS``                256           the stops table has 12 columns; notes beside it
@@ -42,14 +43,17 @@ Scenario
                                              stops plan in ~60 s (benchmarks/scale.py)
 ``MAX_VEHICLES``               100           the largest published UK timetable needs 36
 ``MAX_ROUTE_DAYS``             5,000         vehicles x weeks x working days: each is a vehicle
-                                             of the routing model; 300 vans x 52 weeks x 7 days
-                                             took a worker to 5 GB
+                                             of the routing model.  The issue's 300 vans x 52
+                                             weeks x 7 days (109,200) grew a worker to 5 GB;
+                                             once, with the Rokiskis stops and a 30 s limit:
+                                             18,200 took 33 s, 109,200 took 56 s
 ``MAX_VISITS_PER_CYCLE``       10,000        visits of all stops in one cycle (2,000 stops of
                                              the scale benchmark make 3,632)
 ``MAX_VISITS_PER_VEHICLE``     2,000         visits per vehicle and cycle: a routing model holds
                                              the visits of one vehicle's area, and its memory
-                                             grows with their square (8,000 visits on one van:
-                                             4 GB; 2,000: 0.4 GB)
+                                             grows with their square (once, one van, 30 s
+                                             limit: 2,000 visits 0.4 GB; 8,000 visits 4.1 GB
+                                             and 58 s)
 ``MAX_VISITS_PER_STOP``        364           a stop's visits per cycle: every day of the
                                              longest cycle
 ``MAX_WEEKS``                  52            a cycle is at most a year; so is a stop's period
