@@ -32,6 +32,9 @@ bound                          value         why
 ``MAX_XLSX_PART_BYTES``        8 MiB         any other part unpacked (shared strings, styles:
                                              openpyxl loads them whole, so this bounds memory)
 ``MAX_XLSX_PARTS``             1,000         files inside the workbook's zip
+``MAX_NESTING``                32            levels of lists and tables in a JSON or TOML
+                                             document (a scenario nests 4): every reader
+                                             walks them recursively (routeplanner.io.nesting)
 ``MAX_LISTED_PROBLEMS``        100           problems listed in one error; the rest are
                                              counted ("and 2,734 more problems")
 =============================  ============  ===================================================
@@ -102,6 +105,7 @@ MAX_CELL_CHARS = 1_000
 MAX_XLSX_SHEET_BYTES = 32 * MIB
 MAX_XLSX_PART_BYTES = 8 * MIB
 MAX_XLSX_PARTS = 1_000
+MAX_NESTING = 32
 MAX_LISTED_PROBLEMS = 100
 
 # --- scenario --------------------------------------------------------------------

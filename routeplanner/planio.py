@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.cells import safe_cell
+from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
     WEEKDAYS,
     Break,
@@ -568,8 +569,10 @@ def read_plan_json(path: str | Path) -> Plan:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise InputError([Problem(name, None, where, exc.msg, "valid JSON")]) from exc
-    except RecursionError:  # arrays nested thousands deep
-        raise InputError([Problem(name, None, "", "", "valid JSON (nested far too deeply)")]) from None
+    except RecursionError:  # json recurses into nested arrays and objects
+        raise InputError([nesting_problem(name, "plan JSON file")]) from None
+    if deeper_than(data):  # the plan reader (and the problems it shows) recurse too
+        raise InputError([nesting_problem(name, "plan JSON file")])
     return plan_from_dict(data, source=name)
 
 

@@ -368,4 +368,4 @@ def test_check_refuses_a_plan_nested_too_deeply(planned, tmp_path):
     scenario = planned[0]
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    assert_refused(run_cli("check", scenario, deep), "deep.json", "valid JSON")
+    assert_refused(run_cli("check", scenario, deep), "deep.json", "nested at most 32 levels deep")
