@@ -6,7 +6,11 @@
     routeplanner worker                                       (background solves only)
 
 Exit codes: 0 fine, 1 the checker found violations, 2 bad input (every
-problem is printed, with file, row, column, value and what was expected).
+problem is printed, with file, row, column, value and what was expected; the
+first 100 of them, and how many more there are).  Input past a limit of
+:mod:`routeplanner.limits` (a file too large, more than 2,000 stops, a time
+limit over an hour, ...) is bad input too: it is refused before the work,
+never by running out of memory.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario", help="scenario TOML file (see README: Inputs)")
     plan.add_argument("--json", metavar="FILE", help="write the plan as JSON (plan.schema.json)")
     plan.add_argument("--csv", metavar="FILE", help="write one row per visit as CSV")
-    plan.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
+    plan.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds (at most 3600)")
     plan.add_argument(
         "--reproducible",
         nargs="?",
@@ -74,10 +78,15 @@ def _plan(args: argparse.Namespace) -> int:
     from routeplanner.planio import format_timetable, format_totals, write_plan_json, write_visits_csv
     from routeplanner.solver import solve
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise InputError([_arg_problem("--time-limit", str(args.time_limit), "a number of seconds > 0")])
-    if args.reproducible is not None and args.reproducible <= 0:
-        raise InputError([_arg_problem("--reproducible", str(args.reproducible), "a whole number > 0")])
+    from routeplanner import limits
+
+    if args.time_limit is not None and args.time_limit not in limits.TIME_LIMIT_S:
+        most = limits.number(limits.MAX_TIME_LIMIT_S)
+        raise InputError([_arg_problem("--time-limit", str(args.time_limit),
+                                       f"a number of seconds > 0 and at most {most}")])
+    if args.reproducible is not None and args.reproducible not in limits.WORK_LIMIT:
+        raise InputError([_arg_problem("--reproducible", str(args.reproducible),
+                                       f"a whole number > 0 and at most {limits.MAX_WORK_LIMIT:,}")])
     scenario = load_scenario(args.scenario)
     plan = solve(scenario, time_limit_s=args.time_limit, work_limit=args.reproducible)
     if args.quiet:

@@ -7,6 +7,9 @@ that cannot be served is data (``Unserved`` in the plan), never an exception.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
+
+from routeplanner.limits import MAX_LISTED_PROBLEMS
 
 
 class RoutePlannerError(Exception):
@@ -39,12 +42,29 @@ class Problem:
 
 
 class InputError(RoutePlannerError):
-    """An input file was refused whole; ``problems`` lists every reason at once."""
+    """An input file was refused whole, with every reason at once.
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+    ``problems`` lists the first :data:`~routeplanner.limits.MAX_LISTED_PROBLEMS`
+    of them, ``total`` counts them all: a file of a million bad rows must not
+    become a million-line answer.  ``more`` is the count of problems found
+    but already left off by whoever collected them (a reader that stopped
+    keeping them, or an error re-raised with its problems renamed: pass
+    ``more=err.omitted`` then).
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, more: int = 0):
+        problems = list(problems)
+        self.problems = problems[:MAX_LISTED_PROBLEMS]
+        self.total = len(problems) + max(0, more)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the input:\n{lines}")
+        if self.omitted:
+            lines += f"\n  ... and {self.omitted:,} more problem{'s' if self.omitted != 1 else ''}"
+        super().__init__(f"{self.total:,} problem(s) in the input:\n{lines}")
+
+    @property
+    def omitted(self) -> int:
+        """Problems counted in ``total`` but not listed in ``problems``."""
+        return self.total - len(self.problems)
 
 
 class PlanNotFound(RoutePlannerError):

@@ -23,8 +23,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
+from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.cells import safe_cell
+from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
     WEEKDAYS,
     Break,
@@ -244,12 +246,18 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[Problem] = []
+        self.more = 0  # problems past the listed ones: counted, not kept
 
     def problem(self, path: str, value: Any, expected: str) -> None:
+        if len(self.problems) >= limits.MAX_LISTED_PROBLEMS:
+            self.more += 1
+            return
         if value is _MISSING:
             shown = "(missing)"
         else:
             shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        if len(shown) > 200:
+            shown = shown[:199] + "…"
         self.problems.append(Problem(self.source, None, path, shown, expected))
 
     def obj(self, parent: dict, key: str, path: str, required: bool = True) -> dict | None:
@@ -518,7 +526,7 @@ def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
     r = _Reader(source)
     if not isinstance(d, dict):
         r.problem("(document)", d, "a JSON object (a plan)")
-        raise InputError(r.problems)
+        raise InputError(r.problems, more=r.more)
     name = r.text(d, "scenario", "scenario")
     cycle = _read_cycle(r, r.obj(d, "cycle", "cycle"))
     travel = _read_travel(r, r.obj(d, "travel", "travel"))
@@ -537,7 +545,7 @@ def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
         info=_read_info(d.get("solver")),
     )
     if r.problems:
-        raise InputError(r.problems)
+        raise InputError(r.problems, more=r.more)
     return plan
 
 
@@ -550,15 +558,21 @@ def write_plan_json(plan: Plan, path: str | Path) -> None:
 def read_plan_json(path: str | Path) -> Plan:
     """Read a plan JSON file; unreadable or malformed files raise InputError."""
     name = str(path)
+    # Bounded before it is read: a plan of 10,000 visits is a few MB.
+    raw = limits.read_limited(path, limits.MAX_PLAN_BYTES, "a plan JSON file")
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise InputError([Problem(name, None, "", str(exc), "a readable UTF-8 plan JSON file")]) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise InputError([Problem(name, None, where, exc.msg, "valid JSON")]) from exc
+    except RecursionError:  # json recurses into nested arrays and objects
+        raise InputError([nesting_problem(name, "plan JSON file")]) from None
+    if deeper_than(data):  # the plan reader (and the problems it shows) recurse too
+        raise InputError([nesting_problem(name, "plan JSON file")])
     return plan_from_dict(data, source=name)
 
 

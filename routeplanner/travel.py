@@ -14,12 +14,15 @@ A road-network provider (OSRM) plugs in as one more class with the same
 
 from __future__ import annotations
 
+import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
+from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import Scenario, Travel
 
@@ -106,77 +109,104 @@ class MatrixFileProvider:
 
     Every ordered pair of points used must be in the file (a pair given once
     is used both ways unless the reverse is given too).
+
+    The file is read twice, a row at a time, and never held: once when the
+    provider is made (every row checked, problems listed at once), once by
+    :meth:`matrix` (the rows of the points asked for go straight into the
+    arrays).  A full matrix of 2,000 stops is four million rows; as a Python
+    dictionary it would take gigabytes.  Its size and rows are bounded
+    (:data:`~routeplanner.limits.MAX_MATRIX_BYTES`, ``MAX_MATRIX_ROWS``).
     """
 
     COLUMNS = ("from", "to", "km", "minutes")
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._legs = self._read()
+        for _ in self._legs():
+            pass  # the first pass only checks
 
-    def _read(self) -> dict[tuple[str, str], tuple[float, float]]:
-        import pandas as pd
-
+    def _rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(spreadsheet row, {column: text}) of every non-blank data row."""
         name = str(self.path)
         try:
-            # utf-8-sig: Excel's "CSV UTF-8" starts with a BOM.  Blank lines are
-            # kept so row numbers match what the spreadsheet shows.
-            frame = pd.read_csv(
-                self.path, dtype=str, keep_default_na=False, sep=None, engine="python",
-                encoding="utf-8-sig", skip_blank_lines=False,
-            )
-        except (OSError, ValueError) as exc:
-            raise InputError([Problem(name, None, "", str(exc), "a readable CSV file from,to,km,minutes")])
-        frame = frame.fillna("")  # blank lines come back as NaN
-        frame.columns = [str(c).strip().lower() for c in frame.columns]
-        missing = [c for c in self.COLUMNS if c not in frame.columns]
-        if missing:
-            raise InputError(
-                [Problem(name, 1, c, "", f"a column named {c!r}") for c in missing]
-            )
-        legs: dict[tuple[str, str], tuple[float, float]] = {}
+            size = self.path.stat().st_size
+            if size > limits.MAX_MATRIX_BYTES:
+                raise InputError([limits.too_large(name, size, limits.MAX_MATRIX_BYTES, "a travel matrix")])
+            # utf-8-sig: Excel's "CSV UTF-8" starts with a BOM.
+            with open(self.path, encoding="utf-8-sig", newline="") as fh:
+                first = fh.readline(64 * 1024)
+                header = next(csv.reader([first], delimiter=_delimiter(first)), [])
+                columns = [c.strip().lower() for c in header]
+                missing = [c for c in self.COLUMNS if c not in columns]
+                if missing:
+                    raise InputError([Problem(name, 1, c, "", f"a column named {c!r}") for c in missing])
+                where = {c: columns.index(c) for c in self.COLUMNS}
+                # Row numbers count blank lines, as the spreadsheet shows them.
+                for number, row in enumerate(csv.reader(fh, delimiter=_delimiter(first)), start=2):
+                    if number > limits.MAX_MATRIX_ROWS + 1:
+                        raise InputError([Problem(
+                            name, number, "", "", f"a travel matrix of at most {limits.MAX_MATRIX_ROWS:,} rows "
+                            f"(every ordered pair of the depot and {limits.MAX_STOPS:,} stops)")])
+                    if not any(c.strip() for c in row):
+                        continue
+                    yield number, {c: (row[i] if i < len(row) else "") for c, i in where.items()}
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise InputError([Problem(name, None, "", str(exc), "a readable CSV file from,to,km,minutes")]) from None
+
+    def _legs(self) -> Iterator[tuple[str, str, float, float]]:
+        """(from, to, km, minutes) of every row; InputError listing every bad cell at the end."""
         problems: list[Problem] = []
-        for i, row in enumerate(frame.itertuples(index=False), start=2):
-            rec = dict(zip(frame.columns, row))
-            if not any(str(v).strip() for v in row):
-                continue
+        more = 0
+        for number, rec in self._rows():
             values = []
-            for col in ("km", "minutes"):
+            for col, bound in (("km", limits.LEG_KM), ("minutes", limits.LEG_MIN)):
                 text = rec[col].strip().replace(",", ".")
                 try:
                     v = float(text)
-                    if not np.isfinite(v) or v < 0:
-                        raise ValueError
-                    values.append(v)
                 except ValueError:
-                    problems.append(Problem(name, i, col, rec[col], "a number >= 0"))
-            if len(values) == 2:
-                legs[(rec["from"].strip(), rec["to"].strip())] = (values[0], values[1])
+                    v = math.nan
+                if v in bound:
+                    values.append(v)
+                elif len(problems) < limits.MAX_LISTED_PROBLEMS:
+                    problems.append(Problem(str(self.path), number, col, rec[col][:60],
+                                            f"a number, {bound.text()}"))
+                else:
+                    more += 1  # counted, not kept: a file of millions of bad cells stays small
+            if len(values) == 2 and not problems:
+                yield rec["from"].strip(), rec["to"].strip(), values[0], values[1]
         if problems:
-            raise InputError(problems)
-        return legs
+            raise InputError(problems, more=more)
 
     def matrix(self, points: Sequence[Point]) -> TravelMatrix:
         n = len(points)
-        dist = np.zeros((n, n))
-        drive = np.zeros((n, n))
-        problems: list[Problem] = []
-        for i, a in enumerate(points):
-            for j, b in enumerate(points):
-                if i == j:
-                    continue
-                leg = self._legs.get((a.id, b.id)) or self._legs.get((b.id, a.id))
-                if leg is None:
-                    if len(problems) < 50:
-                        problems.append(
-                            Problem(str(self.path), None, "from,to", f"{a.id},{b.id}", "a row for this pair of stops")
-                        )
-                    continue
-                dist[i, j] = leg[0] * 1000.0
-                drive[i, j] = leg[1]
+        index = {p.id: i for i, p in enumerate(points)}
+        # NaN: no row for that direction (yet); a later row for a pair wins.
+        dist = np.full((n, n), np.nan)
+        drive = np.full((n, n), np.nan)
+        for a, b, km, minutes in self._legs():
+            i, j = index.get(a), index.get(b)
+            if i is not None and j is not None:
+                dist[i, j], drive[i, j] = km * 1000.0, minutes
+        # A pair given in one direction only is used both ways.
+        one_way = np.isnan(dist) & ~np.isnan(dist.T)
+        dist[one_way], drive[one_way] = dist.T[one_way], drive.T[one_way]
+        np.fill_diagonal(dist, 0.0)
+        np.fill_diagonal(drive, 0.0)
+        missing = np.argwhere(np.isnan(dist))
+        problems = [
+            Problem(str(self.path), None, "from,to", f"{points[i].id},{points[j].id}", "a row for this pair of stops")
+            for i, j in missing[: limits.MAX_LISTED_PROBLEMS]
+        ]
         if problems:
-            raise InputError(problems)
+            raise InputError(problems, more=len(missing) - len(problems))
         return TravelMatrix(tuple(p.id for p in points), dist, drive)
+
+
+def _delimiter(header: str) -> str:
+    """The most frequent of ``,`` ``;`` tab in the header line (``,`` when none)."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixProvider:

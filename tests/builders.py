@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import openpyxl
+
 from routeplanner.model import (
     Cycle,
     Frequency,
@@ -67,3 +72,41 @@ def scenario(
         travel=Travel("haversine", 1.35, 45.0),
         solver=SolverSettings(time_limit, stable, work_limit),
     )
+
+
+# --- oversized inputs (issue 9: limits) ------------------------------------------------
+
+#: A sheet row of ten numbers, the issue's decompression bomb (300,000 of them).
+TEN_CELLS_XML = b"<row>" + b"".join(b"<c><v>%d</v></c>" % i for i in range(10)) + b"</row>"
+#: A sheet row that is a valid stop (name x, lat 55, lon 25, 1 loan); repeated, every copy has the same id.
+STOP_ROW_XML = b'<row><c t="inlineStr"><is><t>x</t></is></c><c><v>55</v></c><c><v>25</v></c><c><v>1</v></c></row>'
+
+
+def xlsx_bomb(rows: int, row_xml: bytes, *, part: str = "xl/worksheets/sheet1.xml", part_xml: bytes = b"") -> bytes:
+    """A workbook whose first sheet is a stops header and then ``rows`` copies of ``row_xml``.
+
+    Written straight into the zip, a thousand rows at a time, so that a few
+    hundred kB on disk unpack to tens of MB of XML, as in the issue.
+    ``part_xml`` instead replaces another ``part`` (the shared strings).
+    """
+    book = openpyxl.Workbook()
+    book.active.append(["name", "lat", "lon", "loans_per_visit"])
+    source = io.BytesIO()
+    book.save(source)
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            xml = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml" and rows:
+                head, _, tail = xml.partition(b"</row>")
+                with dst.open(info.filename, "w") as fh:
+                    fh.write(head + b"</row>")
+                    for _ in range(rows // 1000):
+                        fh.write(row_xml * 1000)
+                    fh.write(tail)
+            elif info.filename != part:
+                dst.writestr(info, xml)
+        if part_xml:
+            with dst.open(part, "w") as fh:
+                fh.write(part_xml)
+    return out.getvalue()

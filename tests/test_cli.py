@@ -78,10 +78,19 @@ def write_scenario(folder: Path, stops_csv: str, *, name="CLI test", days='["Mon
     return path
 
 
-def run_cli(*args, env_extra=None, timeout=120) -> subprocess.CompletedProcess:
+def run_cli(*args, env_extra=None, timeout=120, memory_gb: float | None = None) -> subprocess.CompletedProcess:
+    """``python -m routeplanner ARGS``; ``memory_gb`` caps its address space (a
+    limit that failed would otherwise take the machine's memory with it)."""
     env = dict(os.environ)
     if env_extra:
         env.update(env_extra)
+
+    def cap_memory():
+        import resource
+
+        size = int(memory_gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
     return subprocess.run(
         [sys.executable, "-m", "routeplanner", *map(str, args)],
         capture_output=True,
@@ -89,6 +98,7 @@ def run_cli(*args, env_extra=None, timeout=120) -> subprocess.CompletedProcess:
         encoding="utf-8",
         env=env,
         timeout=timeout,
+        preexec_fn=cap_memory if memory_gb else None,
     )
 
 
@@ -257,3 +267,105 @@ def test_missing_scenario_file_is_bad_input(tmp_path):
     assert result.returncode == 2
     assert "nope.toml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- limits: refused before the work, with a message and exit 2 (issue 9, point 10) -------
+
+
+def assert_refused(result: subprocess.CompletedProcess, *pieces: str) -> str:
+    """Exit 2, every piece in the message, no traceback, no MemoryError."""
+    assert result.returncode == 2, result.stdout + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    for piece in pieces:
+        assert piece in result.stderr, (piece, result.stderr[-3000:])
+    return result.stderr
+
+
+def test_ten_thousand_stops_are_refused_at_the_first_stop_too_many(tmp_path):
+    # Today's code: MemoryError after 7.8 GB.
+    rows = "".join(f"s{i},Stop {i},55.{i % 997:03d},25.{i % 991:03d},10,,,,,,\n" for i in range(10_000))
+    scenario = write_scenario(tmp_path, HEADER + rows)
+    result = run_cli("plan", scenario, "--time-limit", 1, memory_gb=4)
+    err = assert_refused(result, "row 2002", "at most 2,000 stops", "row 2,002 is stop 2,001")
+    assert "1 problem(s)" in err
+
+
+def test_a_million_rows_are_refused_without_reading_them_all(tmp_path):
+    # Today's code: tries to allocate 7 TiB.  A million short rows: 10 MB, within the size limit.
+    folder = tmp_path / "million"
+    scenario = write_scenario(folder, "name,lat,lon,loans_per_visit\n")
+    with open(folder / "stops.csv", "a", encoding="utf-8") as fh:
+        fh.write("X,55,25,1\n" * 1_000_000)
+    assert (folder / "stops.csv").stat().st_size < 10 * 1024 * 1024
+    result = run_cli("plan", scenario, "--time-limit", 1, memory_gb=4)
+    assert_refused(result, "row 2002", "at most 2,000 stops")
+
+
+def test_a_stops_file_over_10_mb_is_refused_by_its_size(tmp_path):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    with open(tmp_path / "stops.csv", "r+b") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: large on paper, nothing on disk
+    result = run_cli("plan", scenario, "--time-limit", 1, memory_gb=4)
+    assert_refused(result, "stops.csv", "52,428,800 bytes", "a stops table of at most 10 MB")
+
+
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [("--time-limit", "1e12", "at most 3,600"), ("--time-limit", "nan", "at most 3,600"),
+     ("--reproducible", "10000000", "at most 1,000,000")],
+)
+def test_solver_limits_given_on_the_command_line_are_bounded(tmp_path, option, value, expected):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    assert_refused(run_cli("plan", scenario, f"{option}={value}"), option, expected)
+
+
+def test_a_time_limit_in_the_scenario_is_bounded_like_one_on_the_command_line(tmp_path):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("time_limit_s = 5", "time_limit_s = 1e12"),
+                        encoding="utf-8")
+    assert_refused(run_cli("plan", scenario), "solver.time_limit_s", "1000000000000.0", "at most 3,600")
+
+
+def test_more_problems_than_listed_end_with_how_many_more(tmp_path):
+    rows = "".join(f"s{i},Stop {i},abc,25.1,-1,,,,,,\n" for i in range(150))  # two problems a row
+    scenario = write_scenario(tmp_path, HEADER + rows)
+    err = assert_refused(run_cli("plan", scenario, "--time-limit", 1), "300 problem(s)",
+                         "... and 200 more problems")
+    assert err.count(" - ") == 100
+
+
+def test_a_travel_matrix_of_bad_rows_lists_the_first_hundred(tmp_path):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    (tmp_path / "legs.csv").write_text("from,to,km,minutes\n" + "a,b,x,-1\n" * 5000, encoding="utf-8")
+    text = scenario.read_text(encoding="utf-8").replace('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"')
+    scenario.write_text(text, encoding="utf-8")
+    err = assert_refused(run_cli("plan", scenario, "--time-limit", 1), "10,000 problem(s)",
+                         "... and 9,900 more problems")
+    assert err.count(" - ") == 100
+
+
+def test_a_travel_matrix_over_its_size_limit_is_refused_before_it_is_read(tmp_path):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    with open(tmp_path / "legs.csv", "wb") as fh:
+        fh.write(b"from,to,km,minutes\n")
+        fh.truncate(300 * 1024 * 1024)
+    text = scenario.read_text(encoding="utf-8").replace('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"')
+    scenario.write_text(text, encoding="utf-8")
+    assert_refused(run_cli("plan", scenario, "--time-limit", 1, memory_gb=4), "legs.csv",
+                   "a travel matrix of at most 256 MB")
+
+
+def test_check_refuses_a_plan_file_over_its_size_limit(planned, tmp_path):
+    scenario = planned[0]
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as fh:
+        fh.write(b"{")
+        fh.truncate(40 * 1024 * 1024)
+    assert_refused(run_cli("check", scenario, huge, memory_gb=4), "huge.json", "a plan JSON file of at most 32 MB")
+
+
+def test_check_refuses_a_plan_nested_too_deeply(planned, tmp_path):
+    scenario = planned[0]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert_refused(run_cli("check", scenario, deep), "deep.json", "nested at most 32 levels deep")

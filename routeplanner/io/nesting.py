@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from routeplanner.errors import Problem
+from routeplanner.limits import MAX_NESTING  # levels of lists and tables (objects) a document may nest
 
-#: Levels of lists and tables (objects) a document may nest.
-MAX_NESTING = 32
+__all__ = ["MAX_NESTING", "deeper_than", "nesting_problem"]
 
 
 def deeper_than(value: Any, limit: int = MAX_NESTING) -> bool:

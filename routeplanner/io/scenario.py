@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
+from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
@@ -78,6 +79,7 @@ class _Checker:
 
     file: str
     problems: list[Problem]
+    more: int = 0  # problems counted but not listed by a reader whose problems joined these
 
     def bad(self, key: str, value: Any, expected: str) -> None:
         self.problems.append(Problem(self.file, None, key, _show(value), expected))
@@ -180,8 +182,7 @@ def _cycle(c: _Checker, data: dict) -> Cycle | None:
     tbl = c.table(data, "cycle", _CYCLE_KEYS)
     if tbl is None:
         return None
-    weeks = c.integer(tbl, "cycle.", "weeks", _CYCLE.weeks, lambda v: 1 <= v <= 52,
-                      "a whole number of weeks, 1 to 52")
+    weeks = c.integer(tbl, "cycle.", "weeks", _CYCLE.weeks, limits.WEEKS.__contains__, limits.EXPECT_WEEKS)
     days: tuple[str, ...] | None = _CYCLE.days
     if "days" in tbl:
         days = _cycle_days(c, tbl["days"])
@@ -237,6 +238,9 @@ def _vehicles(c: _Checker, data: dict) -> tuple[Vehicle, ...] | None:
     if not isinstance(raw, list) or not raw:
         c.bad("vehicles", raw, expected)
         return None
+    if len(raw) > limits.MAX_VEHICLES:
+        c.bad("vehicles", f"{len(raw):,} vehicles", f"at most {limits.MAX_VEHICLES} vehicles")
+        return None
     out: list[Vehicle] = []
     names: dict[str, int] = {}
     for i, item in enumerate(raw, start=1):
@@ -250,18 +254,18 @@ def _vehicles(c: _Checker, data: dict) -> tuple[Vehicle, ...] | None:
             if name in names:
                 c.bad(p + "name", name, f"a name no other vehicle has (vehicles[{names[name]}] has it)")
             names.setdefault(name, i)
-        capacity = c.integer(tbl, p, "capacity_books", _VEHICLE.capacity_books, lambda v: v >= 0,
-                             "a whole number of books, 0 or more")
+        capacity = c.integer(tbl, p, "capacity_books", _VEHICLE.capacity_books, limits.CAPACITY_BOOKS.__contains__,
+                             limits.EXPECT_CAPACITY)
         start = c.clock(tbl, p, "shift_start", _VEHICLE.shift_start_min)
         end = c.clock(tbl, p, "shift_end", _VEHICLE.shift_end_min)
         if start is not None and end is not None and end <= start:
             c.bad(p + "shift_end", tbl.get("shift_end", hhmm(end)),
                   f"a time after shift_start {hhmm(start)} (shifts end on the day they start)")
             end = None
-        brk = c.integer(tbl, p, "break_minutes", _VEHICLE.break_minutes, lambda v: v >= 0,
-                        "whole minutes, 0 or more")
-        after = c.integer(tbl, p, "break_after_minutes", _VEHICLE.break_after_minutes, lambda v: v > 0,
-                          "whole minutes of driving, more than 0")
+        brk = c.integer(tbl, p, "break_minutes", _VEHICLE.break_minutes, limits.BREAK_MIN.__contains__,
+                        limits.EXPECT_BREAK)
+        after = c.integer(tbl, p, "break_after_minutes", _VEHICLE.break_after_minutes,
+                          limits.BREAK_AFTER_MIN.__contains__, limits.EXPECT_BREAK_AFTER)
         if None not in (name, capacity, start, end, brk, after):
             out.append(Vehicle(name, capacity, start, end, brk, after))
     return tuple(out) if len(out) == len(raw) else None
@@ -275,10 +279,10 @@ def _travel(c: _Checker, data: dict, base_dir: Path) -> Travel | None:
     if method not in TRAVEL_METHODS:
         c.bad("travel.method", method, "one of " + ", ".join(TRAVEL_METHODS))
         method = None
-    circuity = c.real(tbl, "travel.", "circuity", _TRAVEL.circuity, lambda v: v >= 1,
-                      "road km per straight-line km, 1 or more")
-    speed = c.real(tbl, "travel.", "speed_kmh", _TRAVEL.speed_kmh, lambda v: v > 0,
-                   "an average speed in km/h, more than 0")
+    circuity = c.real(tbl, "travel.", "circuity", _TRAVEL.circuity, limits.CIRCUITY.__contains__,
+                      limits.EXPECT_CIRCUITY)
+    speed = c.real(tbl, "travel.", "speed_kmh", _TRAVEL.speed_kmh, limits.SPEED_KMH.__contains__,
+                   limits.EXPECT_SPEED)
     matrix: str | None = None
     ok = None not in (method, circuity, speed)
     expected = "the path of a CSV with columns from,to,km,minutes, relative to the scenario file"
@@ -303,14 +307,14 @@ def _solver(c: _Checker, data: dict) -> SolverSettings | None:
     tbl = c.table(data, "solver", _SOLVER_KEYS)
     if tbl is None:
         return None
-    limit = c.real(tbl, "solver.", "time_limit_s", _SOLVER.time_limit_s, lambda v: v > 0,
-                   "seconds, more than 0")
-    stable = c.integer(tbl, "solver.", "stable_minutes", _SOLVER.stable_minutes, lambda v: v >= 0,
-                       "whole minutes, 0 or more")
+    limit = c.real(tbl, "solver.", "time_limit_s", _SOLVER.time_limit_s, limits.TIME_LIMIT_S.__contains__,
+                   limits.EXPECT_TIME_LIMIT)
+    stable = c.integer(tbl, "solver.", "stable_minutes", _SOLVER.stable_minutes, limits.STABLE_MIN.__contains__,
+                       limits.EXPECT_STABLE)
     work = None
     if "work_limit" in tbl:
-        work = c.integer(tbl, "solver.", "work_limit", None, lambda v: v > 0,
-                         "a whole number of improving solutions, more than 0")
+        work = c.integer(tbl, "solver.", "work_limit", None, limits.WORK_LIMIT.__contains__,
+                         limits.EXPECT_WORK_LIMIT)
         if work is None:
             return None
     if limit is None or stable is None:
@@ -335,7 +339,19 @@ def _stops(c: _Checker, data: dict, base_dir: Path, geocoder: Geocoder | None,
         return read_stops(path, geocoder=geocoder)
     except InputError as err:
         c.problems.extend(err.problems)
+        c.more += err.omitted
         return None
+
+
+def _stops_name(data: dict, base_dir: Path, stops_upload: tuple[str, bytes] | None) -> str:
+    """The stops table as the stops reader's problems name it."""
+    if stops_upload is not None:
+        return stops_upload[0]
+    rel = data.get("stops")
+    if not isinstance(rel, str):
+        return "stops"
+    rel = rel.strip()
+    return str(Path(rel) if Path(rel).is_absolute() else base_dir / rel)
 
 
 def scenario_from_toml_text(
@@ -358,6 +374,8 @@ def scenario_from_toml_text(
     stops table.
     """
     base = Path(base_dir)
+    if len(text) > limits.MAX_SCENARIO_BYTES:
+        raise InputError([limits.too_large(source_name, len(text), limits.MAX_SCENARIO_BYTES, "a scenario")])
     try:
         data = tomllib.loads(text.lstrip("\ufeff"))  # Notepad likes to add a BOM
     except tomllib.TOMLDecodeError as exc:
@@ -379,8 +397,14 @@ def scenario_from_toml_text(
     solver = _solver(c, data)
     # Read the stops even when the TOML has problems, so all are reported at once.
     stops = _stops(c, data, base, geocoder, stops_upload)
+    if cycle is not None and vehicles is not None:
+        # Size of the whole: route-days, and the visits the stops ask for.
+        c.problems += limits.size_problems(
+            Scenario(name or "", depot or Place("", 0.0, 0.0), vehicles, stops or (), cycle), source_name,
+            _stops_name(data, base, stops_upload),
+        )
     if c.problems:
-        raise InputError(c.problems)
+        raise InputError(c.problems, more=c.more)
     assert None not in (name, depot, cycle, vehicles, travel, solver, stops)
     return Scenario(
         name=name,
@@ -403,10 +427,7 @@ def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scen
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError([Problem(str(path), None, "", str(path), f"a readable scenario file ({exc.strerror})")]) \
-            from None
+        text = limits.read_limited(path, limits.MAX_SCENARIO_BYTES, "a scenario file").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(str(path), None, "", "", "a TOML file in UTF-8 encoding")]) from None
     return scenario_from_toml_text(text, base_dir=path.parent, source_name=str(path), geocoder=geocoder)

@@ -21,18 +21,41 @@ the value and what was expected.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Sequence
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.cells import safe_cell, unsafe_cell
+from routeplanner.limits import (
+    EXPECT_LOANS,
+    EXPECT_SERVICE,
+    LOANS_PER_VISIT,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_INPUT_BYTES,
+    MAX_STOPS,
+    MAX_TABLE_ROWS,
+    MAX_XLSX_PART_BYTES,
+    MAX_XLSX_PARTS,
+    MAX_XLSX_SHEET_BYTES,
+    MIB,
+    PERIOD_WEEKS,
+    SERVICE_MIN,
+    VISITS_PER_STOP,
+    read_limited,
+    too_large,
+    too_many_stops,
+)
 from routeplanner.model import (
     ONCE_PER_CYCLE,
     WEEKDAYS,
@@ -223,7 +246,7 @@ _FREQ_PERIOD = re.compile(
 _FREQ_EXPECTED = (
     "weekly, fortnightly, 4-weekly (or kas savaitę / kas dvi savaites / kas keturias "
     "savaites, katru nedēļu / reizi divās nedēļās / reizi četrās nedēļās), "
-    "or a whole number of visits per cycle, 1 or more"
+    f"every N weeks ({PERIOD_WEEKS.text()}), or a whole number of visits per cycle, {VISITS_PER_STOP.text()}"
 )
 
 
@@ -232,16 +255,20 @@ def parse_frequency(text: str) -> Frequency:
     folded = _fold(text).rstrip(".")
     if not folded:
         return ONCE_PER_CYCLE
+    # Digits are compared as text first: int() of a thousand digits is slow,
+    # and no count that long is a frequency.
     if folded.isdigit():
-        if int(folded) < 1:
-            raise ValueError("no visits")
-        return Frequency(visits=int(folded))
+        visits = int(folded[:12])
+        if len(folded) > 12 or visits not in VISITS_PER_STOP:
+            raise ValueError(f"visits per cycle: {VISITS_PER_STOP.text()}")
+        return Frequency(visits=visits)
     if folded in _FREQ_WORDS:
         return Frequency(period_weeks=_FREQ_WORDS[folded])
     m = _FREQ_PERIOD.fullmatch(folded)
     if m:
-        weeks = int(next(g for g in m.groups() if g))
-        if weeks >= 1:
+        digits = next(g for g in m.groups() if g)
+        weeks = int(digits[:12])
+        if len(digits) <= 12 and weeks in PERIOD_WEEKS:
             return Frequency(period_weeks=weeks)
     raise ValueError(f"not a frequency: {text!r}")
 
@@ -258,43 +285,70 @@ _MUST_WORDS = {"must", "butina", "privaloma", "obligati"}
 _TEXT_COLUMNS = frozenset({"id", "name", "address"})
 
 
-# --- from bytes to a grid of text cells ---------------------------------------
+# --- from bytes to rows of text cells, counted as they are read ----------------
+#
+# Nothing here holds a whole table: CSV is decoded and split a line at a time,
+# a workbook is read row by row (openpyxl's read-only mode) after its zip has
+# been checked for parts that unpack to more than a stops table ever needs.
 
 
 class _FileRefused(Exception):
     """The file as a whole is not a table we can read; carries the reason."""
 
-    def __init__(self, value: str, expected: str):
+    def __init__(self, value: str, expected: str, row: int | None = None):
         super().__init__(expected)
         self.value = value
         self.expected = expected
+        self.row = row
 
 
 @dataclass
-class _Grid:
-    """Cell texts of a sheet; ``rows[i]`` is spreadsheet row ``i + 1``.
+class _Row:
+    """One row as the spreadsheet numbers it (header = 1), its cells stripped.
 
-    ``widths[i]`` is how many fields CSV row ``i`` really had (None for xlsx),
-    to spot rows longer than the header: the trace of an unquoted decimal
-    comma in a comma-separated file.
+    ``width`` is how many fields a CSV row really had (None for xlsx), to spot
+    rows longer than the header: the trace of an unquoted decimal comma in a
+    comma-separated file.  ``wide`` is the first value found beyond
+    :data:`~routeplanner.limits.MAX_COLUMNS` (those cells are not kept).
     """
 
-    rows: list[list[str]]
-    widths: list[int | None] = field(default_factory=list)
+    number: int
+    cells: list[str]
+    width: int | None
+    wide: str | None = None
 
 
-def _decode(data: bytes) -> str:
+_ENCODING_EXPECTED = "a text file in UTF-8 or Windows-1257 encoding"
+_SNIFF_CHARS = 64 * 1024  # of the header line: enough for any header, bounded for a one-line file
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether the whole of ``data`` is valid ``encoding``, checked a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(view[start:start + step], final=start + step >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Windows-1257 (Baltic) is what Excel writes for "CSV" on LT/LV systems.
-        return data.decode("cp1257")
-    except UnicodeDecodeError:
-        raise _FileRefused("", "a text file in UTF-8 or Windows-1257 encoding") from None
+        return "utf-16"
+    if _decodes(data, "utf-8"):
+        return "utf-8-sig"
+    # Windows-1257 (Baltic) is what Excel writes for "CSV" on LT/LV systems.
+    if _decodes(data, "cp1257"):
+        return "cp1257"
+    raise _FileRefused("", _ENCODING_EXPECTED)
+
+
+def _lines(data: bytes, encoding: str) -> io.TextIOWrapper:
+    # newline="": the csv module splits records itself (quoted line breaks).
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
@@ -307,48 +361,54 @@ def _count_outside_quotes(line: str, ch: str) -> int:
     return count
 
 
-def _sniff_delimiter(text: str) -> str:
+def _sniff_delimiter(header: str) -> str:
     """The delimiter of the header line: the most frequent of ``;`` ``,`` tab.
 
     Only the header is looked at because data rows of a ``;`` file may hold
     decimal commas (``55,9644``).
     """
-    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    header = header[:_SNIFF_CHARS]
     counts = {d: _count_outside_quotes(header, d) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _csv_grid(data: bytes) -> _Grid:
-    import pandas as pd
+def _first_line(data: bytes, encoding: str) -> str | None:
+    """The first non-blank line, or None when every line is blank (an empty file)."""
+    with _lines(data, encoding) as text:
+        for count, line in enumerate(text, start=1):
+            if line.strip():
+                return line
+            if count > MAX_TABLE_ROWS:
+                return ""  # the row limit will say it
+    return None
 
-    text = _decode(data)
-    if not text.strip():
-        raise _FileRefused("", "a table with a header row and one row per stop (the file is empty)")
-    sep = _sniff_delimiter(text)
+
+def _csv_rows(data: bytes) -> Iterator[_Row]:
+    encoding = _encoding(data)
+    number = 0
     try:
-        # pandas needs the widest row up front (names=...) so that ragged rows
-        # neither fail nor lose cells; the csv module measures it exactly.
-        width = max(len(r) for r in csv.reader(io.StringIO(text), delimiter=sep))
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            names=range(max(width, 1)),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,  # keep row numbers as the spreadsheet shows them
-            engine="python",  # marks missing trailing fields NaN, unlike empty ones
-            quotechar='"',
-        )
-    except (csv.Error, ValueError, pd.errors.ParserError) as exc:
-        raise _FileRefused(str(exc), "a CSV table with a header row") from None
-    rows, widths = [], []
-    for values in frame.itertuples(index=False):
-        cells = ["" if isinstance(v, float) else str(v) for v in values]  # NaN: no field
-        widths.append(sum(1 for v in values if not isinstance(v, float)))
-        rows.append([c.strip() for c in cells])
-    return _Grid(rows, widths)
+        header = _first_line(data, encoding)
+        if header is None:
+            raise _FileRefused("", "a table with a header row and one row per stop (the file is empty)")
+        with _lines(data, encoding) as text:
+            # The csv module's own field limit (128 K characters) ends a runaway
+            # quoted field long before the file does.
+            for fields in csv.reader(text, delimiter=_sniff_delimiter(header)):
+                number += 1
+                yield _Row(number, [c.strip() for c in fields[:MAX_COLUMNS]], len(fields),
+                           _beyond(fields))
+    except UnicodeDecodeError:
+        raise _FileRefused("", _ENCODING_EXPECTED) from None
+    except csv.Error as exc:
+        raise _FileRefused(str(exc), "a CSV table with a header row", number + 1) from None
+
+
+def _beyond(cells: Sequence[object]) -> str | None:
+    """The first non-empty cell past the column limit, as text, or None."""
+    if len(cells) <= MAX_COLUMNS:
+        return None
+    return next((str(c).strip() for c in cells[MAX_COLUMNS:] if c is not None and str(c).strip()), None)
 
 
 def _cell_text(value: object) -> str:
@@ -373,34 +433,86 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_grid(data: bytes) -> _Grid:
+_XLSX_EXPECTED = "an Excel workbook (.xlsx) whose first sheet is the stops table"
+
+
+def _check_xlsx_parts(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than a stops table needs.
+
+    A zip states each part's unpacked size, and :mod:`zipfile` never unpacks
+    more than that, so this is checked before openpyxl opens anything: a few
+    hundred kB can unpack to gigabytes of XML (a "zip bomb"), and openpyxl
+    loads the shared strings and styles whole, even in read-only mode.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _FileRefused(f"{type(exc).__name__}: {exc}", _XLSX_EXPECTED) from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise _FileRefused(f"{len(parts):,} parts", f"{_XLSX_EXPECTED}, of at most {MAX_XLSX_PARTS:,} parts")
+    for part in parts:
+        sheet = part.filename.startswith("xl/worksheets/")
+        limit = MAX_XLSX_SHEET_BYTES if sheet else MAX_XLSX_PART_BYTES
+        if part.file_size > limit:
+            raise _FileRefused(
+                f"{part.filename}: {part.file_size:,} bytes unpacked",
+                f"{_XLSX_EXPECTED}, whose {'sheets' if sheet else 'parts'} unpack to at most "
+                f"{limit // MIB} MB each (this one holds far more than a stops table)",
+            )
+
+
+def _xlsx_rows(data: bytes) -> Iterator[_Row]:
     import openpyxl
 
+    _check_xlsx_parts(data)
+    number = 0
     try:
+        # read_only: rows are parsed one at a time as they are asked for.
         # data_only: formulas count by the value Excel last computed.
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        sheet = book.worksheets[0]
-        rows = [
-            [_cell_text(v) for v in values]
-            for values in sheet.iter_rows(min_row=1, values_only=True)  # from row 1: keep numbering
-        ]
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise _FileRefused(
-            f"{type(exc).__name__}: {exc}", "an Excel workbook (.xlsx) whose first sheet is the stops table"
-        ) from None
-    return _Grid(rows, [None] * len(rows))
+        raise _FileRefused(f"{type(exc).__name__}: {exc}", _XLSX_EXPECTED) from None
+    try:
+        if not book.worksheets:
+            raise _FileRefused("", _XLSX_EXPECTED)
+        sheet = book.worksheets[0]
+        # The sheet's stated size may be wrong (or made up): rows are taken as
+        # they are, not padded to it.
+        sheet.reset_dimensions()
+        for values in sheet.iter_rows(min_row=1, values_only=True):  # from row 1: keep numbering
+            number += 1
+            yield _Row(number, [_cell_text(v) for v in values[:MAX_COLUMNS]], None, _beyond(values))
+    except _FileRefused:
+        raise
+    except Exception as exc:  # a damaged sheet shows only while it is read
+        raise _FileRefused(f"{type(exc).__name__}: {exc}", _XLSX_EXPECTED, number + 1) from None
+    finally:
+        book.close()
 
 
-def _grid(data: bytes, filename: str) -> _Grid:
+def _rows(data: bytes, filename: str) -> Iterator[_Row]:
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt", ".tsv") and data[:4] == b"PK\x03\x04"):
-        return _xlsx_grid(data)
+        return _xlsx_rows(data)
     if suffix in (".xls", ".ods", ".numbers"):
         raise _FileRefused(suffix, "a CSV file or an Excel .xlsx workbook (save the sheet in one of those)")
-    return _csv_grid(data)
+    return _csv_rows(data)
 
 
-# --- from a grid to stops ------------------------------------------------------
+def _counted(rows: Iterator[_Row], file: str) -> Iterator[_Row]:
+    """``rows``, refused at the first one past :data:`~routeplanner.limits.MAX_TABLE_ROWS`."""
+    for row in rows:
+        if row.number > MAX_TABLE_ROWS:
+            raise InputError([Problem(
+                file, row.number, "", "",
+                f"a table of at most {MAX_TABLE_ROWS:,} rows, blank rows included "
+                "(delete the empty rows below the stops)",
+            )])
+        yield row
+
+
+# --- from rows to stops --------------------------------------------------------
 
 
 @dataclass
@@ -412,42 +524,55 @@ class _Columns:
     header_row: int  # 1-based
     width: int  # fields in the header row, trailing empty ones included
     language: str | None  # "lt" / "lv" when the headers say so, for day letters
+    cells: list[str]  # the header row as written
 
     def title(self, column: str) -> str:
         return self.header.get(column, column)
 
+    def at(self, i: int) -> str:
+        """The header of the ``i``-th cell, or its column number when it has none."""
+        return self.cells[i] if i < len(self.cells) and self.cells[i] else f"column {i + 1}"
 
-def _find_header(grid: _Grid) -> int:
-    """Index of the header row: the first row naming at least two known columns.
+
+#: The header is looked for in this many rows from the top (title lines above it).
+_HEADER_SEARCH_ROWS = 20
+
+
+def _find_header(rows: list[_Row]) -> int:
+    """Index in ``rows`` of the header row: the first row naming at least two known columns.
 
     Falls back to the first non-blank row, so a sheet with a title line above
     the table still reads, and a sheet without known headers still gets its
     missing columns reported against the right row.
     """
     first_nonblank = None
-    for i, row in enumerate(grid.rows[:20]):
-        if not any(row):
+    for i, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        if not any(row.cells):
             continue
         if first_nonblank is None:
             first_nonblank = i
-        known = {_HEADERS[k][0] for k in map(_header_key, row) if k}
+        known = {_HEADERS[k][0] for k in map(_header_key, row.cells) if k}
         if len(known) >= 2:
             return i
     if first_nonblank is None:
         raise _FileRefused("", "a table with a header row and one row per stop (the file has no rows)")
-    if not any(_header_key(c) for c in grid.rows[first_nonblank]):
+    if not any(_header_key(c) for c in rows[first_nonblank].cells):
         # Nothing we know: not a stops table at all (or a wrong delimiter).
         # One problem says more than a missing-column problem per column.
         raise _FileRefused(
-            ", ".join(c for c in grid.rows[first_nonblank] if c),
+            _short(", ".join(c for c in rows[first_nonblank].cells if c)),
             "a stops table whose first row names the columns: name, lat, lon, loans_per_visit, ...",
         )
     return first_nonblank
 
 
-def _columns(grid: _Grid, file: str, problems: list[Problem]) -> _Columns:
-    h = _find_header(grid)
-    header = grid.rows[h]
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _columns(row: _Row, file: str, problems: list[Problem]) -> _Columns:
+    header = row.cells
+    h = row.number - 1
     index: dict[str, int] = {}
     titles: dict[str, str] = {}
     votes = {"lt": 0, "lv": 0}
@@ -475,8 +600,8 @@ def _columns(grid: _Grid, file: str, problems: list[Problem]) -> _Columns:
     for column in required:
         if column not in index:
             problems.append(Problem(file, h + 1, column, "", _alias_hint(column)))
-    width = grid.widths[h] if grid.widths and grid.widths[h] is not None else len(header)
-    return _Columns(index, titles, h + 1, width, day_language)
+    width = row.width if row.width is not None else len(header)
+    return _Columns(index, titles, row.number, width, day_language, list(header))
 
 
 class _RowReader:
@@ -562,8 +687,7 @@ class _RowReader:
 
         loans = None
         if "loans_per_visit" in c:
-            loans = self.number(row, cells, "loans_per_visit", "a number of loans per visit, 0 or more",
-                                lambda v: v >= 0)
+            loans = self.number(row, cells, "loans_per_visit", EXPECT_LOANS, LOANS_PER_VISIT.__contains__)
 
         freq_text = self.cell(cells, "frequency")
         try:
@@ -575,8 +699,8 @@ class _RowReader:
         service_text = self.cell(cells, "service_minutes")
         service: int | None = None
         if service_text:
-            value = self.number(row, cells, "service_minutes", "whole minutes, more than 0",
-                                lambda v: v > 0 and v.is_integer())
+            value = self.number(row, cells, "service_minutes", EXPECT_SERVICE,
+                                lambda v: v.is_integer() and v in SERVICE_MIN)
             service = int(value) if value is not None else None
         elif loans is not None:
             service = default_service_min(loans)
@@ -638,30 +762,48 @@ class _RowReader:
         )
 
 
-def _stops_from_grid(grid: _Grid, file: str, geocoder: Geocoder | None) -> tuple[Stop, ...]:
+def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None) -> tuple[Stop, ...]:
     problems: list[Problem] = []
-    cols = _columns(grid, file, problems)  # may raise _FileRefused
+    head = list(itertools.islice(rows, _HEADER_SEARCH_ROWS))
+    h = _find_header(head)  # may raise _FileRefused
+    cols = _columns(head[h], file, problems)
+    if head[h].wide is not None:
+        problems.append(Problem(file, cols.header_row, "", _short(head[h].wide), f"at most {MAX_COLUMNS} columns"))
+    # Count first, work after: the rows of at most MAX_STOPS stops are kept,
+    # and the first one past the limit ends the reading (and any geocoding
+    # never starts), however long the rest of the file is.
+    data: list[_Row] = []
+    for row in itertools.chain(head[h + 1:], rows):
+        if not any(row.cells) and row.wide is None:
+            continue  # blank rows (trailing ones included) are not stops
+        if len(data) == MAX_STOPS:
+            raise InputError([Problem(file, row.number, "", f"stop {MAX_STOPS + 1:,}", too_many_stops(row.number))])
+        data.append(row)
     reader = _RowReader(file, cols, geocoder)
     stops: list[Stop] = []
-    data_rows = 0
-    for i in range(cols.header_row, len(grid.rows)):
-        cells, row = grid.rows[i], i + 1
-        if not any(cells):
-            continue  # blank rows (trailing ones included) are not stops
-        data_rows += 1
-        width = grid.widths[i] if grid.widths else None
-        extra = [c for c in cells[cols.width:] if c]
-        if width is not None and width > cols.width and extra:
+    for row in data:
+        if row.wide is not None:
+            reader.problems.append(Problem(file, row.number, "", _short(row.wide), f"at most {MAX_COLUMNS} columns"))
+            continue
+        long = [(i, c) for i, c in enumerate(row.cells) if len(c) > MAX_CELL_CHARS]
+        if long:
+            reader.problems += [
+                Problem(file, row.number, cols.at(i), _short(c, 60), f"at most {MAX_CELL_CHARS:,} characters")
+                for i, c in long
+            ]
+            continue
+        extra = [c for c in row.cells[cols.width:] if c]
+        if row.width is not None and row.width > cols.width and extra:
             reader.problems.append(Problem(
-                file, row, "", ", ".join(extra),
+                file, row.number, "", _short(", ".join(extra)),
                 f"at most {cols.width} values, like the header row "
                 "(quote decimal commas in a comma-separated file, or use ';' between values)",
             ))
-        stop = reader.stop(row, cells)
+        stop = reader.stop(row.number, row.cells)
         if stop is not None:
             stops.append(stop)
     problems += reader.problems
-    if not problems and data_rows == 0:
+    if not problems and not data:
         problems.append(Problem(file, None, "", "", "at least one stop below the header row"))
     if problems:
         raise InputError(problems)
@@ -675,20 +817,32 @@ def read_stops_bytes(data: bytes, filename: str, *, geocoder: Geocoder | None = 
     """Stops from the bytes of an uploaded CSV or .xlsx file named ``filename``.
 
     The suffix of ``filename`` picks the format; problems name ``filename``.
-    Raises :class:`InputError` listing every problem of the file.
+    Raises :class:`InputError` listing the problems of the file (the first
+    :data:`~routeplanner.limits.MAX_LISTED_PROBLEMS`, and how many there are).
     """
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError([too_large(filename, len(data), MAX_INPUT_BYTES, "a stops table")])
+    rows = None
     try:
-        return _stops_from_grid(_grid(data, filename), filename, geocoder)
+        rows = _rows(data, filename)
+        return _stops_from_rows(_counted(rows, filename), filename, geocoder)
     except _FileRefused as refused:
-        raise InputError([Problem(filename, None, "", refused.value, refused.expected)]) from None
+        expected = refused.expected
+        if refused.row is not None:
+            expected += f" (row {refused.row:,} could not be read)"
+        raise InputError([Problem(filename, None, "", refused.value, expected)]) from None
+    finally:
+        if rows is not None:
+            rows.close()  # an xlsx read stopped early closes its workbook now
 
 
 def read_stops(path: str | Path, *, geocoder: Geocoder | None = None) -> tuple[Stop, ...]:
-    """Stops from a CSV or .xlsx file; problems name ``path`` as given."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(str(path), None, "", str(path), f"a readable file ({exc.strerror})")]) from None
+    """Stops from a CSV or .xlsx file; problems name ``path`` as given.
+
+    A file larger than :data:`~routeplanner.limits.MAX_INPUT_BYTES` is
+    refused before it is read.
+    """
+    data = read_limited(path, MAX_INPUT_BYTES, "a stops table")
     return read_stops_bytes(data, str(path), geocoder=geocoder)
 
 

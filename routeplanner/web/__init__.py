@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_babel import Babel
 
+from routeplanner import limits
 from routeplanner.config import Settings
 
 
@@ -56,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         LOAD_SAMPLE=settings.load_sample,
         SOLVE_WORKERS=settings.solve_workers,
         MAP_TILES=settings.map_tiles,  # None: maps without a background
-        MAX_CONTENT_LENGTH=10 * 1024 * 1024,  # a stops file, not a data dump
+        MAX_CONTENT_LENGTH=limits.MAX_INPUT_BYTES,  # a stops file, not a data dump
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         # start the solve runner with the app (tests may drive it by hand)

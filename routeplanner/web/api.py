@@ -44,6 +44,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
@@ -60,9 +61,8 @@ WEB_TRAVEL_METHODS = ("haversine", "geodesic")
 MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
 #: Plans in one comparison.
 MAX_COMPARE = 10
-#: Stops in one scenario: a bookmobile timetable, not a country's address list
-#: (the travel matrix grows with the square of it).
-MAX_STOPS = 2000
+#: Stops in one scenario (routeplanner.limits: the readers refuse the first one past it).
+MAX_STOPS = limits.MAX_STOPS
 #: Keys of a scenario document that describe the row, not the scenario.
 _META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count", "version")
 
@@ -78,8 +78,13 @@ def problem_dict(p: Problem) -> dict[str, Any]:
     return {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "expected": p.expected}
 
 
-def error_response(status: int, message: str, problems: Iterable[Problem] = ()) -> Response:
-    response = jsonify({"error": message, "problems": [problem_dict(p) for p in problems]})
+def error_response(status: int, message: str, problems: Iterable[Problem] = (), *, omitted: int = 0) -> Response:
+    """``{"error", "problems", "problems_total", "problems_omitted"}``: at most
+    :data:`~routeplanner.limits.MAX_LISTED_PROBLEMS` problems are listed, the
+    total says how many there were."""
+    listed = [problem_dict(p) for p in problems]
+    response = jsonify({"error": message, "problems": listed, "problems_total": len(listed) + omitted,
+                        "problems_omitted": omitted})
     response.status_code = status
     return response
 
@@ -132,7 +137,8 @@ def _api_error(e: ApiError):
 
 @bp.errorhandler(InputError)
 def _input_error(e: InputError):
-    return error_response(422, _("the input has %(n)d problem(s); nothing was saved", n=len(e.problems)), e.problems)
+    return error_response(422, _("the input has %(n)d problem(s); nothing was saved", n=e.total), e.problems,
+                          omitted=e.omitted)
 
 
 @bp.errorhandler(jobs.JobNotFound)
@@ -277,6 +283,9 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
     if not isinstance(stops, list):
         problems.append(Problem(file, None, "", _short(stops), "a list of stops [{...}, ...]"))
         stops = []
+    if len(stops) > MAX_STOPS:  # counted first: the rest is never looked at
+        row = MAX_STOPS + 2  # stops[0] is row 2
+        raise InputError([Problem(file, row, "", f"stop {MAX_STOPS + 1:,}", limits.too_many_stops(row))])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STOP_COLUMNS)
@@ -305,8 +314,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def _length_problems(scenario: Scenario, source: str, stops_file: str) -> list[Problem]:
     problems = []
-    if len(scenario.stops) > MAX_STOPS:
-        problems.append(Problem(stops_file, None, "", f"{len(scenario.stops)} stops", f"at most {MAX_STOPS} stops"))
     texts = [(source, None, "name", scenario.name), (source, None, "depot.name", scenario.depot.name)]
     texts += [(source, None, f"vehicles[{i}].name", v.name) for i, v in enumerate(scenario.vehicles, start=1)]
     for i, stop in enumerate(scenario.stops):
@@ -367,6 +374,7 @@ def validate_scenario(
     clean = _web_travel({k: v for k, v in data.items() if k not in _META_KEYS}, source, problems, column)
     clean["stops"] = stops_upload[0]
     scenario = None
+    more = 0  # problems the reader counted but did not list
     try:
         scenario = scenario_from_toml_text(
             to_toml(clean), base_dir="/nonexistent", source_name=source, stops_upload=stops_upload
@@ -374,10 +382,11 @@ def validate_scenario(
     except InputError as err:
         problems += [Problem(p.file, p.row, column(p.column) if p.file == source else p.column, p.value, p.expected)
                      for p in err.problems]
+        more = err.omitted
     if scenario is not None:
         problems += _length_problems(scenario, source, stops_upload[0])
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, more=more)
     assert scenario is not None
     return scenario
 
@@ -401,7 +410,8 @@ def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario"
     try:
         return validate_scenario(data, (stops_file + ".csv", blob), source=source, pre_problems=problems)
     except InputError as err:
-        raise InputError([_rename_file(p, stops_file + ".csv", stops_file) for p in err.problems]) from None
+        raise InputError([_rename_file(p, stops_file + ".csv", stops_file) for p in err.problems],
+                         more=err.omitted) from None
 
 
 def _rename_file(p: Problem, old: str, new: str) -> Problem:
@@ -513,9 +523,12 @@ def scenario_from_upload(
     data: dict[str, Any] | None = None
     if toml_file is not None:
         source = _filename(toml_file, "scenario.toml")
+        raw = toml_file.read(limits.MAX_SCENARIO_BYTES + 1)
         try:
-            text = toml_file.read().decode("utf-8-sig")
-            data = tomllib.loads(text)
+            if len(raw) > limits.MAX_SCENARIO_BYTES:
+                problems.append(limits.too_large(source, None, limits.MAX_SCENARIO_BYTES, "a scenario file"))
+            else:
+                data = tomllib.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
             problems.append(Problem(source, None, "", "", "a TOML file in UTF-8 encoding"))
         except tomllib.TOMLDecodeError as exc:
@@ -532,12 +545,14 @@ def scenario_from_upload(
 
     if data is None or stops_upload is None:
         # Still read what can be read, so every problem shows at once.
+        more = 0
         if stops_upload is not None:
             try:
                 read_stops_bytes(stops_upload[1], stops_upload[0])
             except InputError as err:
                 problems += err.problems
-        raise InputError(problems)
+                more = err.omitted
+        raise InputError(problems, more=more)
     return validate_scenario(data, stops_upload, source=source, pre_problems=problems, rename=rename)
 
 

@@ -51,6 +51,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from routeplanner import limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.web import db
 from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, utcnow
@@ -69,9 +70,9 @@ HEARTBEAT_EVERY_S = 2.0
 STALE_AFTER_S = 20.0
 #: How often the runner looks for work, cancels and dead children.
 POLL_S = 0.25
-#: Bounds of what a solve may ask for.
-MAX_TIME_LIMIT_S = 3600.0
-MAX_WORK_LIMIT = 1_000_000
+#: Bounds of what a solve may ask for (routeplanner.limits: the same for the file and the request).
+MAX_TIME_LIMIT_S = limits.MAX_TIME_LIMIT_S
+MAX_WORK_LIMIT = limits.MAX_WORK_LIMIT
 MAX_LABEL = 300
 
 
@@ -101,26 +102,36 @@ class JobNotFound(LookupError):
 
 def _limit_problems(time_limit_s: Any, work_limit: Any, label: Any) -> list[Problem]:
     problems = []
-    if time_limit_s is not None and (
-        isinstance(time_limit_s, bool)
-        or not isinstance(time_limit_s, (int, float))
-        or not (0 < time_limit_s <= MAX_TIME_LIMIT_S)
-    ):
-        problems.append(
-            Problem("request", None, "time_limit_s", str(time_limit_s), f"seconds, more than 0 and at most {MAX_TIME_LIMIT_S:g}")
-        )
-    if work_limit is not None and (
-        isinstance(work_limit, bool) or not isinstance(work_limit, int) or not (0 < work_limit <= MAX_WORK_LIMIT)
-    ):
-        problems.append(
-            Problem("request", None, "work_limit", str(work_limit), f"a whole number of improving solutions, 1 to {MAX_WORK_LIMIT}")
-        )
+    if time_limit_s is not None and time_limit_s not in limits.TIME_LIMIT_S:
+        problems.append(Problem("request", None, "time_limit_s", str(time_limit_s), limits.EXPECT_TIME_LIMIT))
+    if work_limit is not None and (not isinstance(work_limit, int) or work_limit not in limits.WORK_LIMIT):
+        problems.append(Problem("request", None, "work_limit", str(work_limit), limits.EXPECT_WORK_LIMIT))
     if not isinstance(label, str) or len(label) > MAX_LABEL:
         problems.append(Problem("request", None, "label", str(label)[:80], f"text of at most {MAX_LABEL} characters"))
     elif db.unstorable(label):
         problems.append(Problem("request", None, "label", db.UNSTORABLE.sub("?", label)[:80],
                                 "text without control characters"))
     return problems
+
+
+def stored_problems(row: ScenarioRow) -> list[Problem]:
+    """The bounds of :mod:`routeplanner.limits` that a stored scenario breaks (empty: it can be planned)."""
+    source = f"scenario {row.id}"
+    unreadable = (KeyError, TypeError, ValueError, AttributeError)
+    try:
+        scenario = row.to_model()
+    except unreadable as exc:
+        # Name the stops that cannot be read (a frequency of 10^20, say), else the settings.
+        problems = []
+        for stop in row.stops:
+            try:
+                stop.to_model()
+            except unreadable as stop_exc:
+                problems.append(Problem(f"{source} stops", stop.position + 2, "", str(stop_exc)[:200],
+                                        "a stop within the limits: correct it in the stops table"))
+        return problems or [Problem(source, None, "", str(exc)[:200],
+                                    "settings that can be read: correct them in the settings form")]
+    return limits.scenario_problems(scenario, source, f"{source} stops")
 
 
 def submit(
@@ -142,6 +153,12 @@ def submit(
     scenario = s.get(ScenarioRow, scenario_id)
     if scenario is None:
         raise JobNotFound(f"scenario {scenario_id} not found")
+    # A solve is queued only when it can run: the scenario as stored (a
+    # database written by an older version may hold a time limit of 1e12, or
+    # 300 vans over 52 weeks) must be inside every bound, like an import.
+    problems = stored_problems(scenario)
+    if problems:
+        raise InputError(problems)
     solver = (scenario.settings or {}).get("solver") or {}
     params = {
         "time_limit_s": float(time_limit_s if time_limit_s is not None else solver.get("time_limit_s") or 30.0),
@@ -506,8 +523,13 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
         row = s.get(ScenarioRow, job.scenario_id)
         if row is None:
             return
-        scenario = row.to_model()
+        # Checked again here: a job queued by an older version never passed submit().
+        problems = stored_problems(row)
         params = dict(job.params or {})
+        problems += _limit_problems(params.get("time_limit_s"), params.get("work_limit"), params.get("label") or "")
+        if problems:
+            raise InputError(problems)
+        scenario = row.to_model()
         scenario_id = row.id
 
     last = [0.0]

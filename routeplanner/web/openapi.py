@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from routeplanner.limits import MAX_LISTED_PROBLEMS
 from routeplanner.web.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 
 WEEKDAY = {"type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
@@ -56,7 +57,11 @@ SCHEMAS: dict[str, Any] = {
         "required": ["error", "problems"],
         "properties": {
             "error": {"type": "string"},
-            "problems": {"type": "array", "items": _ref("Problem")},
+            "problems": {"type": "array", "items": _ref("Problem"), "maxItems": MAX_LISTED_PROBLEMS,
+                         "description": "the first problems; `problems_total` counts them all"},
+            "problems_total": {"type": "integer", "minimum": 0},
+            "problems_omitted": {"type": "integer", "minimum": 0,
+                                 "description": "problems counted but not listed"},
             "version": {"type": ["integer", "null"],
                         "description": "409 and 412 only: the scenario's version now (null: it was deleted)"},
         },

@@ -351,6 +351,10 @@ def _length_problems(scenario: Scenario, stops_name: str, row_map: Mapping[int, 
     return problems
 
 
+#: "row 12" or "row 2,002" in a problem's expected-text (routeplanner.limits writes thousands with commas).
+_ROW = re.compile(r"\brow (\d{1,3}(?:,\d{3})+|\d+)\b")
+
+
 def build_scenario(
     settings: SettingsForm,
     stops: tuple[str, bytes],
@@ -372,21 +376,36 @@ def build_scenario(
         if row_map is None:
             raise
         def shown(match: re.Match) -> str:
-            return f"row {row_map.get(int(match.group(1)), int(match.group(1)))}"
+            row = int(match.group(1).replace(",", ""))  # "row 2,002" as the limits write it
+            return f"row {row_map.get(row, row):,}"
 
         raise InputError([
             Problem(p.file, row_map.get(p.row, p.row) if p.row is not None else None, p.column, p.value,
-                    re.sub(r"\brow (\d+)\b", shown, p.expected) if p.file == filename else p.expected)
+                    re.sub(_ROW, shown, p.expected) if p.file == filename else p.expected)
             for p in err.problems
-        ]) from None
+        ], more=err.omitted) from None
     problems = _length_problems(scenario, filename, row_map)
     if problems:
         raise InputError(problems)
     return scenario
 
 
-def shown_problems(err: InputError) -> list[ShownProblem]:
+class ShownProblems(list):
+    """The problems a page lists; ``omitted`` more were counted but not listed
+    (:data:`~routeplanner.limits.MAX_LISTED_PROBLEMS`), ``total`` is all of them."""
+
+    omitted: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.omitted
+
+
+def shown_problems(err: InputError) -> ShownProblems:
     from flask_babel import gettext as _
 
     names = {SETTINGS_SOURCE: _("settings"), STOPS_SOURCE: _("stops table")}
-    return [ShownProblem(names.get(p.file, p.file), p.row, p.column, p.value, p.expected) for p in err.problems]
+    shown = ShownProblems(ShownProblem(names.get(p.file, p.file), p.row, p.column, p.value, p.expected)
+                          for p in err.problems)
+    shown.omitted = err.omitted
+    return shown

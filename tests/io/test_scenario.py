@@ -147,26 +147,26 @@ BAD_KEYS = [
     ('start_date = "2026-11-30"', 'start_date = "2026-02-30"', "cycle.start_date", "2026-02-30", "YYYY-MM-DD"),
     ('start_date = "2026-11-30"', "start_date = 2026-11-30T08:00:00", "cycle.start_date", "2026-11-30 08:00:00", "YYYY-MM-DD"),
     ('start_date = "2026-11-30"', 'start_date = "2026-12-01"', "cycle.start_date", "2026-12-01", "a date that is a Mon"),
-    ("capacity_books = 2500", "capacity_books = -1", "vehicles[1].capacity_books", "-1", "0 or more"),
+    ("capacity_books = 2500", "capacity_books = -1", "vehicles[1].capacity_books", "-1", "0 to 100,000"),
     ("capacity_books = 2500", "capacity_books = true", "vehicles[1].capacity_books", "true", "whole number of books"),
     ("capacity_books = 2500", "capacity_books = 2500.5", "vehicles[1].capacity_books", "2500.5", "whole number"),
     ('shift_start = "08:00"', 'shift_start = "8am"', "vehicles[1].shift_start", "8am", "HH:MM"),
     ('shift_end = "17:00"', 'shift_end = "07:00"', "vehicles[1].shift_end", "07:00", "a time after shift_start 08:00"),
     ('shift_end = "17:00"', 'shift_end = "08:00"', "vehicles[1].shift_end", "08:00", "a time after shift_start 08:00"),
     ('shift_end = "17:00"', "shift_end = 1700", "vehicles[1].shift_end", "1700", "HH:MM"),
-    ("break_minutes = 45", "break_minutes = -5", "vehicles[1].break_minutes", "-5", "0 or more"),
-    ("break_after_minutes = 270", "break_after_minutes = 0", "vehicles[1].break_after_minutes", "0", "more than 0"),
+    ("break_minutes = 45", "break_minutes = -5", "vehicles[1].break_minutes", "-5", "0 to 1,440"),
+    ("break_after_minutes = 270", "break_after_minutes = 0", "vehicles[1].break_after_minutes", "0", "1 to 1,440"),
     ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix"),
     ('method = "haversine"', 'method = "matrix"', "travel.matrix", "", 'required with method = "matrix"'),
     ('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"', "travel.matrix", "legs.csv", "does not exist"),
-    ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 or more"),
-    ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 or more"),
-    ("speed_kmh = 45", "speed_kmh = 0", "travel.speed_kmh", "0", "more than 0"),
-    ("speed_kmh = 45", "speed_kmh = -45.5", "travel.speed_kmh", "-45.5", "more than 0"),
-    ("speed_kmh = 45", "speed_kmh = nan", "travel.speed_kmh", "nan", "more than 0"),
+    ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 to 3"),
+    ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 to 3"),
+    ("speed_kmh = 45", "speed_kmh = 0", "travel.speed_kmh", "0", "1 to 200"),
+    ("speed_kmh = 45", "speed_kmh = -45.5", "travel.speed_kmh", "-45.5", "1 to 200"),
+    ("speed_kmh = 45", "speed_kmh = nan", "travel.speed_kmh", "nan", "1 to 200"),
     ("time_limit_s = 30", "time_limit_s = 0", "solver.time_limit_s", "0", "more than 0"),
-    ("stable_minutes = 15", "stable_minutes = -1", "solver.stable_minutes", "-1", "0 or more"),
-    ("stable_minutes = 15", "stable_minutes = 15\nwork_limit = 0", "solver.work_limit", "0", "more than 0"),
+    ("stable_minutes = 15", "stable_minutes = -1", "solver.stable_minutes", "-1", "0 to 1,440"),
+    ("stable_minutes = 15", "stable_minutes = 15\nwork_limit = 0", "solver.work_limit", "0", "1 to 1,000,000"),
     ("stable_minutes = 15", 'stable_minutes = 15\nwork_limit = "lots"', "solver.work_limit", "lots", "whole number"),
     ("lat = 55.9644", "lat = 95.0", "depot.lat", "95.0", "-90 to 90"),
     ("lat = 55.9644", 'lat = "55.9644"', "depot.lat", "55.9644", "-90 to 90"),
@@ -303,3 +303,102 @@ def test_dump_writes_every_key_so_the_file_documents_itself(tmp_path):
     assert data["travel"] == {"method": "haversine", "circuity": 1.35, "speed_kmh": 45.0}
     assert data["solver"] == {"time_limit_s": 30.0, "stable_minutes": 15}
     assert data["cycle"] == {"weeks": 1, "days": ["Mon", "Tue", "Wed", "Thu", "Fri"]}
+
+
+# --- bounds: a scenario is read only when it can be planned (issue 9, point 6) -------------
+
+# (old text in FULL, new text, dotted key, value shown, a piece of the expected text)
+BOUNDS = [
+    ("time_limit_s = 30", "time_limit_s = 1e12", "solver.time_limit_s", "1000000000000.0",
+     "seconds, more than 0 and at most 3,600"),
+    ("time_limit_s = 30", "time_limit_s = 3600.5", "solver.time_limit_s", "3600.5", "at most 3,600"),
+    ("stable_minutes = 15", "stable_minutes = 15\nwork_limit = 1000001", "solver.work_limit", "1000001",
+     "a whole number of improving solutions, 1 to 1,000,000"),
+    ("stable_minutes = 15", "stable_minutes = 1441", "solver.stable_minutes", "1441", "whole minutes, 0 to 1,440"),
+    ("capacity_books = 2500", "capacity_books = 100001", "vehicles[1].capacity_books", "100001",
+     "a whole number of books, 0 to 100,000"),
+    ("capacity_books = 2500", "capacity_books = 1e30", "vehicles[1].capacity_books", "1e+30", "0 to 100,000"),
+    ("break_minutes = 45", "break_minutes = 1441", "vehicles[1].break_minutes", "1441", "whole minutes, 0 to 1,440"),
+    ("break_after_minutes = 270", "break_after_minutes = 100000", "vehicles[1].break_after_minutes", "100000",
+     "whole minutes of driving, 1 to 1,440"),
+    ("speed_kmh = 45", "speed_kmh = 201", "travel.speed_kmh", "201", "an average speed in km/h, 1 to 200"),
+    ("speed_kmh = 45", "speed_kmh = 1e-300", "travel.speed_kmh", "1e-300", "1 to 200"),
+    ("circuity = 1.35", "circuity = 1e300", "travel.circuity", "1e+300", "road km per straight-line km, 1 to 3"),
+]
+
+
+@pytest.mark.parametrize("old, new, key, value, expected", BOUNDS, ids=[c[1].split("\n")[-1] for c in BOUNDS])
+def test_every_number_of_the_scenario_is_bounded(tmp_path, old, new, key, value, expected):
+    assert FULL.count(old) == 1
+    path = write(tmp_path, FULL.replace(old, new))
+    problems = problems_of(path)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [(str(path), None, key, value)]
+    assert expected in problems[0].expected
+
+
+def test_the_largest_values_within_the_bounds_still_read(tmp_path):
+    toml = (FULL.replace("time_limit_s = 30", "time_limit_s = 3600\nwork_limit = 1000000")
+            .replace("capacity_books = 2500", "capacity_books = 100000").replace("speed_kmh = 45", "speed_kmh = 200")
+            .replace("circuity = 1.35", "circuity = 3").replace("stable_minutes = 15", "stable_minutes = 1440")
+            .replace("break_after_minutes = 270", "break_after_minutes = 1440"))
+    s = load_scenario(write(tmp_path, toml))
+    assert (s.solver.time_limit_s, s.solver.work_limit, s.vehicles[0].capacity_books) == (3600, 1_000_000, 100_000)
+
+
+def _vans(n: int) -> str:
+    return "".join(f'[[vehicles]]\nname = "Van {i}"\n' for i in range(n))
+
+
+def test_more_than_100_vehicles_are_one_problem(tmp_path):
+    toml = MINIMAL.replace("[[vehicles]]\n", _vans(101))
+    problems = problems_of(write(tmp_path, toml))
+    assert [(p.column, p.value, p.expected) for p in problems] == [("vehicles", "101 vehicles", "at most 100 vehicles")]
+
+
+def test_route_days_are_bounded_before_any_solve(tmp_path):
+    # The issue: 300 vans x 52 weeks x 7 days grew a worker to 5 GB.  100 vans
+    # are allowed, but not over 10 weeks of 7 days.
+    days = '["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]'
+    toml = MINIMAL.replace("[[vehicles]]\n", f"[cycle]\nweeks = 10\ndays = {days}\n\n" + _vans(100))
+    path = write(tmp_path, toml, STOPS_CSV.replace("fortnightly", "weekly"))
+    problems = problems_of(path)
+    assert [(p.file, p.column, p.value) for p in problems] == [
+        (str(path), "vehicles", "100 vehicles x 10 weeks x 7 days = 7,000 route-days")]
+    assert "at most 5,000 route-days (vehicles x weeks x working days)" in problems[0].expected
+
+
+@pytest.mark.parametrize(
+    "vans, stops, visits, allowed",
+    [(1, 6, "2,184", "2,000 with 1 vehicle(s)"), (5, 28, "10,192", "10,000 with 5 vehicle(s)")],
+)
+def test_visits_per_cycle_are_bounded_per_vehicle_and_in_all(tmp_path, vans, stops, visits, allowed):
+    # 364 visits a cycle each (every day of a 52-week, 7-day cycle).
+    rows = "".join(f"S{i},55.{i:02d},25.1,5,364\n" for i in range(stops))
+    toml = MINIMAL.replace("[[vehicles]]\n", "[cycle]\nweeks = 52\n"
+                           'days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]\n\n' + _vans(vans))
+    problems = problems_of(write(tmp_path, toml, "name,lat,lon,loans_per_visit,frequency\n" + rows))
+    assert [(p.file, p.column, p.value) for p in problems] == [
+        (str(tmp_path / "stops.csv"), "frequency", f"{visits} visits in the 52-week cycle")]
+    assert allowed in problems[0].expected
+
+
+def test_a_scenario_file_over_1_mb_is_refused_before_it_is_read(tmp_path):
+    path = write(tmp_path, FULL + "# " + "x" * (1024 * 1024) + "\n")
+    problems = problems_of(path)
+    assert [(p.file, p.row, p.expected) for p in problems] == [(str(path), None, "a scenario file of at most 1 MB")]
+
+
+def test_toml_nested_too_deeply_is_a_problem_not_a_crash(tmp_path):
+    path = write(tmp_path, FULL + "deep = " + "[" * 5000 + "]" * 5000 + "\n")
+    problems = problems_of(path)
+    assert [(p.file, p.column) for p in problems] == [(str(path), "")]
+    assert "nested at most" in problems[0].expected
+
+
+def test_stops_problems_past_the_listed_hundred_are_still_counted(tmp_path):
+    rows = "".join(f"S{i},abc,25.1,-1\n" for i in range(150))  # two problems a row
+    with pytest.raises(InputError) as err:
+        load_scenario(write(tmp_path, FULL.replace("speed_kmh = 45", "speed_kmh = 0"),
+                            "name,lat,lon,loans_per_visit\n" + rows))
+    assert err.value.problems[0].column == "travel.speed_kmh"  # the scenario's own first
+    assert (len(err.value.problems), err.value.total) == (100, 301)

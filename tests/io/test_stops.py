@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
+import zipfile
 from datetime import time
+from pathlib import Path
 
 import openpyxl
 import pytest
+
+from builders import STOP_ROW_XML as STOP_ROW, TEN_CELLS_XML as TEN_CELLS, xlsx_bomb
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import read_stops, read_stops_bytes, write_stops_csv
@@ -283,12 +288,12 @@ BAD_EXPECTED = [
     (5, "lat", "95", "latitude in degrees, -90 to 90"),
     (6, "lon", "200", "longitude in degrees, -180 to 180"),
     (7, "lat", "", "coordinates, or an address that can be geocoded"),
-    (8, "loans_per_visit", "", "number of loans per visit, 0 or more"),
-    (9, "loans_per_visit", "-3", "number of loans per visit, 0 or more"),
+    (8, "loans_per_visit", "", "number of loans per visit, 0 to 1,000"),
+    (9, "loans_per_visit", "-3", "number of loans per visit, 0 to 1,000"),
     (10, "frequency", "daily", "weekly, fortnightly, 4-weekly"),
-    (11, "frequency", "0", "whole number of visits per cycle, 1 or more"),
-    (12, "service_minutes", "0", "whole minutes, more than 0"),
-    (13, "service_minutes", "12.5", "whole minutes, more than 0"),
+    (11, "frequency", "0", "whole number of visits per cycle, 1 to 364"),
+    (12, "service_minutes", "0", "whole minutes, 1 to 1,440"),
+    (13, "service_minutes", "12.5", "whole minutes, 1 to 1,440"),
     # row 14 is blank: skipped, but counted
     (15, "window_start", "9", "a time of day HH:MM"),
     (16, "window_end", "25:00", "a time of day HH:MM"),
@@ -464,3 +469,174 @@ def test_write_stops_csv_reads_back_equal(tmp_path):
         "id,name,lat,lon,address,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority"
     )
     assert read_stops(path) == stops
+
+
+# --- limits: counted while reading, refused before the work ------------------------------
+#
+# Issue 9, points 3 and 4.  What is asserted is the work done (the row the
+# reader stopped at, how many rows openpyxl parsed, the memory traced), not
+# seconds: timing belongs to benchmarks/limits.py.
+
+STOP_HEADER = "name,lat,lon,loans_per_visit\n"
+
+
+def _stops_csv(n: int) -> bytes:
+    return (STOP_HEADER + "".join(f"Stop {i},55.{i % 1000:03d},25.1,10\n" for i in range(n))).encode()
+
+
+def _traced(call, *args):
+    """(the InputError ``call`` raised, peak traced memory in MB)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as err:
+            call(*args)
+        return err.value, tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture
+def parsed_rows(monkeypatch):
+    """How many sheet rows openpyxl parses (in read-only mode or not)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    count = [0]
+    parse_row = WorkSheetParser.parse_row
+
+    def counting(self, row):
+        count[0] += 1
+        return parse_row(self, row)
+
+    monkeypatch.setattr(WorkSheetParser, "parse_row", counting)
+    return count
+
+
+
+
+def test_the_issues_xlsx_bomb_is_refused_by_its_unpacked_size_before_openpyxl_opens_it(monkeypatch):
+    data = xlsx_bomb(300_000, TEN_CELLS)  # 300,000 rows x 10 cells, as in the issue
+    assert len(data) < 250_000  # the issue's file was 195 kB
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 40_000_000
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("openpyxl opened the bomb")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    err, peak_mb = _traced(read_stops_bytes, data, "bomb.xlsx")
+    (problem,) = err.problems
+    assert (problem.file, problem.row) == ("bomb.xlsx", None)
+    assert "xl/worksheets/sheet1.xml" in problem.value and "unpack to at most 32 MB" in problem.expected
+    assert peak_mb < 100
+
+
+def test_an_xlsx_past_the_stop_limit_is_read_only_up_to_the_first_stop_too_many(parsed_rows):
+    data = xlsx_bomb(100_000, STOP_ROW)  # within the size limits: the row count must stop it
+    err, peak_mb = _traced(read_stops_bytes, data, "many.xlsx")
+    (problem,) = err.problems
+    assert (problem.file, problem.row) == ("many.xlsx", 2002)
+    assert "at most 2,000 stops" in problem.expected and "row 2,002 is stop 2,001" in problem.expected
+    assert parsed_rows[0] <= 2002 + 1  # the header, 2,000 stops, the one too many (and no more)
+    assert peak_mb < 100
+
+
+def test_shared_strings_that_unpack_too_far_are_refused():
+    strings = b"<sst>" + b"<si><t>abcdefgh</t></si>" * 400_000 + b"</sst>"  # ~10 MB unpacked
+    data = xlsx_bomb(0, b"", part="xl/sharedStrings.xml", part_xml=strings)
+    (problem,) = problems_of(read_stops_bytes, data, "s.xlsx")
+    assert "xl/sharedStrings.xml" in problem.value and "unpack to at most 8 MB" in problem.expected
+
+
+def test_a_10_mb_csv_of_bad_rows_is_refused_at_the_first_stop_too_many():
+    row = b",abc,abc,-1\n"
+    data = STOP_HEADER.encode() + row * ((10 * 1024 * 1024 - len(STOP_HEADER)) // len(row))
+    assert len(data) > 10_000_000
+    err, peak_mb = _traced(read_stops_bytes, data, "bad.csv")
+    assert [(p.row, p.value) for p in err.problems] == [(2002, "stop 2,001")]
+    assert err.total == 1 and "at most 2,000 stops" in str(err)
+    assert peak_mb < 30  # the rows are streamed, never held
+
+
+def test_every_bad_row_under_the_stop_limit_is_counted_but_only_the_first_hundred_listed():
+    row = ",abc,abc,-1,daily\n"  # name, lat, lon, loans and frequency: five problems a row
+    data = (STOP_HEADER.rstrip("\n") + ",frequency\n" + row * 2000).encode()
+    err = problems_error(read_stops_bytes, data, "bad.csv")
+    assert len(err.problems) == 100
+    assert (err.total, err.omitted) == (10_000, 9_900)
+    assert [p.row for p in err.problems[:6]] == [2, 2, 2, 2, 2, 3]
+    assert str(err).startswith("10,000 problem(s) in the input:")
+    assert str(err).endswith("... and 9,900 more problems")
+
+
+def problems_error(call, *args, **kwargs) -> InputError:
+    with pytest.raises(InputError) as err:
+        call(*args, **kwargs)
+    return err.value
+
+
+def test_exactly_the_stop_limit_reads_and_one_more_is_refused_at_its_row():
+    assert len(read_stops_bytes(_stops_csv(2000), "s.csv")) == 2000
+    blank_rows = _stops_csv(2000).replace(b"Stop 7,", b"\n\nStop 7,")  # two blank rows: not stops
+    assert len(read_stops_bytes(blank_rows, "s.csv")) == 2000
+    problems = problems_of(read_stops_bytes, _stops_csv(2001), "s.csv")
+    assert [(p.row, p.value) for p in problems] == [(2002, "stop 2,001")]
+    problems = problems_of(read_stops_bytes, blank_rows.replace(b"Stop 9,", b"Stop 9,55,25,1\nStop 9b,"), "s.csv")
+    assert [p.row for p in problems] == [2004]  # row numbers as the spreadsheet shows them
+
+
+def test_blank_rows_count_towards_the_row_limit():
+    data = _stops_csv(1) + b"\n" * 60_000 + b"Late,55,25,1\n"
+    problems = problems_of(read_stops_bytes, data, "s.csv")
+    assert [p.row for p in problems] == [50_001]
+    assert "at most 50,000 rows, blank rows included" in problems[0].expected
+
+
+def test_a_cell_longer_than_the_limit_is_a_problem_of_its_row_and_column():
+    data = STOP_HEADER + "A,55,25,1\n" + "B" * 1001 + ",55,25,1\nC,55,25," + "9" * 2000 + "\n"
+    problems = problems_of(read_stops_bytes, data.encode(), "s.csv")
+    assert [(p.row, p.column, len(p.value) <= 60) for p in problems] == [(3, "name", True), (4, "loans_per_visit", True)]
+    assert all(p.expected == "at most 1,000 characters" for p in problems)
+
+
+def test_a_row_wider_than_the_column_limit_is_a_problem():
+    wide = "A,55,25,1" + "," * 300 + "note\n"
+    trailing = "B,55,25,1" + "," * 300 + "\n"  # empty cells past the limit: what some exports write
+    problems = problems_of(read_stops_bytes, (STOP_HEADER + wide + trailing).encode(), "s.csv")
+    assert [(p.row, p.value, p.expected) for p in problems] == [(2, "note", "at most 256 columns")]
+
+
+@pytest.mark.parametrize(
+    "column, value, expected",
+    [
+        ("frequency", "99999999999999999999", "visits per cycle, 1 to 364"),
+        ("frequency", "365", "visits per cycle, 1 to 364"),
+        ("frequency", "every 53 weeks", "every N weeks (1 to 52)"),
+        ("loans_per_visit", "1e300", "a number of loans per visit, 0 to 1,000"),
+        ("loans_per_visit", "1001", "a number of loans per visit, 0 to 1,000"),
+        ("service_minutes", "1441", "whole minutes, 1 to 1,440"),
+    ],
+)
+def test_every_number_of_a_stop_is_bounded(column, value, expected):
+    if column == "loans_per_visit":
+        text = f"name,lat,lon,loans_per_visit\nA,55,25,{value}\n"
+    else:
+        text = f"name,lat,lon,loans_per_visit,{column}\nA,55,25,1,{value}\n"
+    problems = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, column, value)]
+    assert expected in problems[0].expected
+
+
+@pytest.mark.parametrize("text, expected", [("364", Frequency(visits=364)), ("every 52 weeks", Frequency(period_weeks=52))])
+def test_the_largest_frequencies_still_read(text, expected):
+    assert parse_frequency(text) == expected
+
+
+def test_a_stops_file_over_10_mb_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as fh:
+        fh.write(STOP_HEADER.encode())
+        fh.truncate(10 * 1024 * 1024 + 1)  # sparse: 10 MB on paper, nothing on disk
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the whole file was read"))
+    problems = problems_of(read_stops, path)
+    assert [(p.file, p.row, p.value) for p in problems] == [(str(path), None, "10,485,761 bytes")]
+    assert problems[0].expected == "a stops table of at most 10 MB"
