@@ -369,3 +369,15 @@ def test_check_refuses_a_plan_nested_too_deeply(planned, tmp_path):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     assert_refused(run_cli("check", scenario, deep), "deep.json", "nested at most 32 levels deep")
+
+
+def test_names_never_reach_the_terminal_as_control_sequences(tmp_path):
+    """ESC [31m, BEL and U+202E in names are refused as bad input, and the message shows them as escapes."""
+    stops = SMALL_STOPS.replace("Alpha", "Red\x1b[31m bell\x07").replace("Bravo", "\u202eexe.txt")
+    scenario = write_scenario(tmp_path, stops, name="Scenario \\u001b[2J")
+    result = run_cli("plan", scenario, "--time-limit", 1)
+    assert result.returncode == 2, result.stdout + result.stderr
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in result.stdout + result.stderr
+    assert result.stderr.count("text without control characters") == 3, result.stderr
+    assert "Traceback" not in result.stderr

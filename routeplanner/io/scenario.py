@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from routeplanner import limits
+from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
@@ -111,6 +112,9 @@ class _Checker:
             return None
         if not isinstance(value, str) or not value.strip():
             self.bad(prefix + key, value, expected)
+            return None
+        if text_rule.forbidden(value):
+            self.bad(prefix + key, text_rule.visible(value), text_rule.EXPECTED)
             return None
         return value.strip()
 

@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.cells import safe_cell, unsafe_cell
 from routeplanner.limits import (
@@ -683,6 +684,10 @@ class _RowReader:
         name = self.cell(cells, "name")
         if "name" in c and not name:
             self.bad(row, "name", "", "a stop name")
+        for column in ("id", "name", "address"):
+            text = self.cell(cells, column)
+            if text_rule.forbidden(text):
+                self.bad(row, column, text_rule.visible(text), text_rule.EXPECTED)
         coords = self.coordinates(row, cells) if ("lat" in c and "lon" in c) or "address" in c else None
 
         loans = None

@@ -313,24 +313,13 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _length_problems(scenario: Scenario, source: str, stops_file: str) -> list[Problem]:
+    """What the storage columns cannot hold (the importers have refused control characters)."""
     problems = []
-    texts = [(source, None, "name", scenario.name), (source, None, "depot.name", scenario.depot.name)]
-    texts += [(source, None, f"vehicles[{i}].name", v.name) for i, v in enumerate(scenario.vehicles, start=1)]
-    for i, stop in enumerate(scenario.stops):
-        texts += [(stops_file, i + 2, c, getattr(stop, a)) for c, a in (("id", "id"), ("name", "name"),
-                                                                          ("address", "address"))]
-    for file, row, column, text in texts:
-        if _CONTROL.search(text):
-            problems.append(Problem(file, row, column, _CONTROL.sub("?", text)[:60],
-                                    "text without control characters"))
     if len(scenario.name) > MAX_NAME:
         problems.append(Problem(source, None, "name", scenario.name[:60] + "...", f"at most {MAX_NAME} characters"))
     for i, stop in enumerate(scenario.stops):
         if len(stop.id) > MAX_STOP_ID:
             problems.append(Problem(stops_file, i + 2, "id", stop.id[:60] + "...", f"at most {MAX_STOP_ID} characters"))
-        if stop.service_min > 24 * 60:
-            problems.append(Problem(stops_file, i + 2, "service_minutes", str(stop.service_min),
-                                    "whole minutes, at most 1440 (one day)"))
         if len(stop.name) > MAX_STOP_NAME:
             problems.append(Problem(stops_file, i + 2, "name", stop.name[:60] + "...", f"at most {MAX_STOP_NAME} characters"))
     return problems

@@ -323,19 +323,8 @@ MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
 
 
 def _length_problems(scenario: Scenario, stops_name: str, row_map: Mapping[int, int] | None) -> list[Problem]:
-    from routeplanner.web.db import UNSTORABLE
-
+    """What the storage columns cannot hold (the importers have refused control characters)."""
     problems = []
-    texts = [(SETTINGS_SOURCE, None, "name", scenario.name), (SETTINGS_SOURCE, None, "depot.name", scenario.depot.name)]
-    texts += [(SETTINGS_SOURCE, None, f"vehicles[{i}].name", v.name) for i, v in enumerate(scenario.vehicles, start=1)]
-    for i, stop in enumerate(scenario.stops):
-        row = i + 2  # the header is row 1
-        row = row_map.get(row, row) if row_map else row
-        texts += [(stops_name, row, column, getattr(stop, column)) for column in ("id", "name", "address")]
-    for where, row, column, value in texts:
-        if UNSTORABLE.search(value):
-            problems.append(Problem(where, row, column, UNSTORABLE.sub("?", value)[:60],
-                                    "text without control characters"))
     if len(scenario.name) > MAX_NAME:
         problems.append(Problem(SETTINGS_SOURCE, None, "name", scenario.name[:60] + "…",
                                 f"a name of at most {MAX_NAME} characters"))
