@@ -55,6 +55,7 @@ KINDS: dict[str, str] = {
     "frequency-weekday": "a periodic stop is visited on different weekdays",
     "frequency-period": "a periodic stop's visits are not one per period in the same week of each period",
     "frequency-spread": "an N-per-cycle stop's visits are bunched instead of spread over the cycle",
+    "pattern-not-allowed": "a stop with explicit allowed combinations of days is visited on another combination",
     "unserved-count": "an unserved entry's missing visits do not match the visits actually made",
     "stable-times": "a stop's opening times vary by more than the scenario's stable minutes",
     "must-unserved": "a must stop is not fully served",
@@ -97,6 +98,11 @@ def _mins(x: float) -> str:
 
 def _weeks_text(weeks: list[int]) -> str:
     return ", ".join(str(w) for w in weeks)
+
+
+def _slots_text(slots) -> str:
+    """``[(1, "Mon"), (2, "Thu")]`` -> ``"week 1 Mon, week 2 Thu"``."""
+    return ", ".join(f"week {w} {d}" for w, d in slots) or "no day"
 
 
 class _Checker:
@@ -380,7 +386,7 @@ class _Checker:
                     "must-unserved", "", stop.id,
                     f"{stop.name} is a must stop but gets {count} of {required} visits.",
                 )
-            if count >= 2:
+            if count >= 2 or (count and stop.allowed_patterns):
                 self.check_pattern(stop, pairs, required)
                 arrivals = [v.arrival_min for _, v in pairs]
                 spread = max(arrivals) - min(arrivals)
@@ -393,6 +399,17 @@ class _Checker:
 
     def check_pattern(self, stop: Stop, pairs: list[tuple[Route, Visit]], required: int) -> None:
         cycle = self.scenario.cycle
+        if stop.allowed_patterns:
+            # Explicit combinations replace the rules of the frequency.
+            visited = tuple(sorted((r.week, r.day) for r, _ in pairs))
+            allowed = {tuple(sorted(c)) for c in stop.allowed_patterns}
+            if visited not in allowed:
+                self.add(
+                    "pattern-not-allowed", "", stop.id,
+                    f"{stop.name} is visited on {_slots_text(visited)}, which is not one of its "
+                    f"{len(allowed)} allowed combination(s) of days.",
+                )
+            return
         period = stop.frequency.period_weeks
         if period is not None:
             days = sorted({r.day for r, _ in pairs}, key=lambda d: WEEKDAYS.index(d) if d in WEEKDAYS else 7)

@@ -101,6 +101,10 @@ class Stop:
     days: tuple[str, ...] = ()  # empty: any working day of the cycle
     must: bool = False
     address: str = ""
+    #: Explicit visit-day combinations, each the ``(week 1.., weekday)`` of
+    #: every visit in the cycle: ``(((1, "Mon"), (1, "Thu")), ((1, "Tue"), (1, "Fri")))``.
+    #: Empty: every combination the frequency and ``days`` allow.
+    allowed_patterns: tuple[tuple[tuple[int, str], ...], ...] = ()
 
     @property
     def place(self) -> Place:

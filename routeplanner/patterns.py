@@ -38,6 +38,8 @@ def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
     freq = stop.frequency
     if not days:
         return []
+    if stop.allowed_patterns:
+        return explicit_patterns(stop, cycle)
     if freq.period_weeks is not None:
         period = freq.period_weeks
         if weeks % period:
@@ -61,6 +63,29 @@ def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
             out.append(pattern)
             if len(out) >= MAX_PATTERNS:
                 break
+    return out
+
+
+def explicit_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
+    """The stop's ``allowed_patterns`` that the cycle can hold, as slots, in the given order.
+
+    A combination is kept when every visit falls on a week of the cycle and on
+    one of its working days that the stop allows, and it has as many visits as
+    the frequency asks.
+    """
+    days = set(allowed_day_indices(stop, cycle))
+    need = stop.frequency.visits_per_cycle(cycle.weeks)
+    out: list[Pattern] = []
+    for combination in stop.allowed_patterns:
+        slots = []
+        for week, day in combination:
+            if not 1 <= week <= cycle.weeks or day not in cycle.days or cycle.days.index(day) not in days:
+                break
+            slots.append((week - 1, cycle.days.index(day)))
+        else:
+            pattern = tuple(sorted(set(slots)))
+            if len(pattern) == need and pattern not in out:
+                out.append(pattern)
     return out
 
 
@@ -110,6 +135,9 @@ def copy_slot_ranges(stop: Stop, cycle: Cycle) -> list[list[Slot]]:
     days = allowed_day_indices(stop, cycle)
     weeks, n_days = cycle.weeks, len(cycle.days)
     freq = stop.frequency
+    if stop.allowed_patterns:
+        patterns = explicit_patterns(stop, cycle)
+        return [sorted({p[k] for p in patterns}) for k in range(len(patterns[0]))] if patterns else []
     if freq.period_weeks is not None:
         p = freq.period_weeks
         return [[(w, d) for w in range(k * p, (k + 1) * p) for d in days] for k in range(weeks // p)]

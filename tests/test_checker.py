@@ -307,3 +307,23 @@ def test_plan_is_not_modified():
     before = copy.deepcopy(plan)
     check_plan(make_scenario(), plan)
     assert plan == before
+
+
+def test_explicit_combinations_of_days_are_checked():
+    """Juodupė twice in weeks 1 and 3: allowed when that combination is listed, caught when it is not."""
+    listed = (((1, "Tue"), (3, "Tue")), ((2, "Tue"), (4, "Tue")))
+    assert check_plan(make_scenario(C={"allowed_patterns": listed}), valid_plan()).ok
+    report = check_plan(make_scenario(C={"allowed_patterns": listed[1:]}), valid_plan())
+    assert kinds(report) == {"pattern-not-allowed"}
+    assert "week 1 Tue, week 3 Tue" in report.violations[0].message
+    # one visit only: the combination is checked too (the frequency rules would not look)
+    once = (((2, "Tue"),),)
+    report = check_plan(make_scenario(A={"frequency": Frequency(visits=1), "allowed_patterns": once}),
+                        _only_first_kamajai(valid_plan()))
+    assert kinds(report) == {"pattern-not-allowed"}
+
+
+def _only_first_kamajai(plan: Plan) -> Plan:
+    plan.routes[2].visits = [v for v in plan.routes[2].visits if v.stop_id != "A"]
+    plan.routes[2] = restate(plan.routes[2])
+    return restate_totals(plan)

@@ -213,3 +213,16 @@ def test_periodic_patterns_fit_the_ranges_over_many_cycles():
                         for p in patterns:
                             assert {d for _, d in p} <= allowed_idx
                             assert [index[s] for s in p] == list(range(len(ranges))), (weeks, days, freq, allowed)
+
+
+def test_explicit_combinations_replace_the_frequency_rules():
+    from routeplanner.patterns import candidate_patterns, copy_slot_ranges
+
+    cycle = Cycle(1, ("Mon", "Tue", "Wed", "Thu", "Fri"))
+    combos = (((1, "Mon"), (1, "Wed")), ((1, "Tue"), (1, "Thu")), ((1, "Wed"), (1, "Fri")),
+              ((1, "Sat"), (1, "Mon")), ((1, "Mon"),))  # a day off the cycle, and too few visits: dropped
+    stop = Stop("s", "S", 55.0, 25.0, 10, Frequency(visits=2), allowed_patterns=combos)
+    assert candidate_patterns(stop, cycle) == [((0, 0), (0, 2)), ((0, 1), (0, 3)), ((0, 2), (0, 4))]
+    assert copy_slot_ranges(stop, cycle) == [[(0, 0), (0, 1), (0, 2)], [(0, 2), (0, 3), (0, 4)]]
+    only_tue = Stop("t", "T", 55.0, 25.0, 10, Frequency(visits=2), days=("Mon", "Wed", "Fri"), allowed_patterns=combos)
+    assert candidate_patterns(only_tue, cycle) == [((0, 0), (0, 2)), ((0, 2), (0, 4))]
