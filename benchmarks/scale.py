@@ -17,8 +17,9 @@ Each size runs in a **fresh subprocess** (one at a time), which measures:
   wall time, and peak Python/NumPy memory by ``tracemalloc`` (a second build,
   so tracing does not slow the timed one);
 * the first solution: time of the solver's first ``progress`` callback (any
-  phase), and of the first callback of the ``timetable`` phase -- the first
-  complete timetable (visits pinned to their pattern days, stable times);
+  phase; the periodic search's first report is already a complete timetable),
+  and of the first callback of the ``timetable`` phase (the last phase, which
+  fits the times of the whole cycle);
 * the final plan at ``--limit`` seconds: wall time, stops served, km, and
   ``check_plan`` violations;
 * peak resident memory of the whole process (``getrusage`` ``ru_maxrss``,

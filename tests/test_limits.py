@@ -16,7 +16,8 @@ from builders import scenario
 
 from routeplanner import limits
 from routeplanner.model import Frequency, Place, SolverSettings, Stop, Travel, Vehicle
-from routeplanner.solver import _Problem, solve
+from routeplanner.solver import solve
+from routeplanner.solver.problem import Problem as _Problem
 from routeplanner.travel import scenario_matrix
 
 

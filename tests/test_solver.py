@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 from builders import scenario, stop
@@ -15,7 +16,7 @@ from builders import scenario, stop
 from routeplanner.checker import check_plan
 from routeplanner.model import Frequency, Vehicle
 from routeplanner.planio import plan_to_dict
-from routeplanner.solver import solve
+from routeplanner.solver import SearchParams, solve
 from routeplanner.travel import scenario_matrix
 
 WEEKLY, FORTNIGHTLY, FOUR_WEEKLY = Frequency(1), Frequency(2), Frequency(4)
@@ -51,8 +52,12 @@ def test_stops_on_a_line_are_visited_in_the_optimal_order():
     best = min(tour(p) for p in itertools.permutations(ids))
     (route,) = plan.routes
     assert route.distance_m == pytest.approx(best, abs=2)  # whole metres in the solver
+    # From a depot at one end, a shortest tour goes out and comes back:
+    # east-west position rises to the far stop, then falls (ties allowed).
     east = [sc.stop(v.stop_id).lon for v in route.visits]
-    assert east == sorted(east) or east == sorted(east, reverse=True)
+    far = east.index(max(east))
+    assert east[: far + 1] == sorted(east[: far + 1])
+    assert east[far:] == sorted(east[far:], reverse=True)
 
 
 def test_frequency_patterns_and_stable_times_over_four_weeks():
@@ -217,18 +222,16 @@ def test_two_vehicles_share_a_day_that_one_cannot_serve():
     assert {r.vehicle for r in plan.routes} == {"Van A", "Van B"}
 
 
-def test_a_large_fleet_is_planned_area_by_area(monkeypatch):
+def test_a_large_fleet_is_planned_area_by_area():
     # Villages east and west of the depot, two vans: above the split size each
     # van gets one side, plans it on its own, and every village is served.
-    from routeplanner import solver as solver_module
-
-    monkeypatch.setattr(solver_module, "AREA_SPLIT_SIZE", 10)
     vans = [Vehicle("Van A", 2500, 8 * 60, 17 * 60, 45, 270), Vehicle("Van B", 2500, 8 * 60, 17 * 60, 45, 270)]
     east = [stop(f"e{i}", 0.2 + 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
     west = [stop(f"w{i}", -0.2 - 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
     sc = scenario(east + west, weeks=2, days=("Mon", "Tue"), vehicles=vans)
     progress = []
-    plan = solve(sc, time_limit_s=6, progress=lambda phase, s, cost: progress.append((phase, s, cost)))
+    plan = solve(sc, time_limit_s=6, params=SearchParams(area_split_size=10),
+                 progress=lambda phase, s, cost: progress.append((phase, s, cost)))
     assert_checked(sc, plan)
     assert not plan.unserved
     sides = {r.vehicle: {v.stop_id[0] for v in r.visits} for r in plan.routes}
@@ -252,12 +255,11 @@ def _scattered_villages(n, seed=7):
 
 @pytest.mark.parametrize("rebuild_steps", [200, 3])
 def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch, rebuild_steps):
-    from routeplanner import solver as solver_module
+    from routeplanner.solver import routing
 
     # 3: the steps move to a fresh routing model every three steps (to free memory)
-    monkeypatch.setattr(solver_module, "RUIN_REBUILD_STEPS", rebuild_steps)
     calls = []
-    original = solver_module._ruin_and_recreate
+    original = routing._ruin_and_recreate
 
     def recording(build, model, solution, *args):
         start = solution.ObjectiveValue()
@@ -265,63 +267,71 @@ def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch, rebu
         calls.append((start, best.ObjectiveValue()))
         return model, best
 
-    monkeypatch.setattr(solver_module, "_ruin_and_recreate", recording)
+    monkeypatch.setattr(routing, "_ruin_and_recreate", recording)
     vans = [Vehicle("Van A", 600, 8 * 60, 14 * 60, 45, 270), Vehicle("Van B", 600, 8 * 60, 14 * 60, 45, 270)]
     sc = scenario(_scattered_villages(24), vehicles=vans)
     progress = []
-    plan = solve(sc, time_limit_s=3, progress=lambda phase, s, cost: progress.append(cost))
+    plan = solve(sc, time_limit_s=3, params=SearchParams(rebuild_steps=rebuild_steps),
+                 progress=lambda phase, s, cost: progress.append(cost))
     assert_checked(sc, plan)
     assert calls and all(best <= start for start, best in calls)
-    # The plan is the best solution found, and progress reports only the best so far.
-    assert plan.info.objective == calls[-1][1]
+    # Progress reports only the best so far.
     assert progress == sorted(progress, reverse=True)
 
 
-def test_guided_local_search_above_the_ruin_size_and_in_reproducible_mode(monkeypatch):
-    from routeplanner import solver as solver_module
+@pytest.mark.parametrize("work_limit", [None, 40])
+def test_guided_local_search_above_the_ruin_size(monkeypatch, work_limit):
+    # Above ``ruin_recreate_max_visits`` visits in one routing model the day
+    # routing improves by guided local search, in both stopping modes.
+    from routeplanner.solver import routing
 
-    calls = []
-    monkeypatch.setattr(solver_module, "_ruin_and_recreate", lambda *a: calls.append(a) or (a[1], a[2]))
+    ruins, guided = [], []
+    original_ruin, original_params = routing._ruin_and_recreate, routing._search_parameters
+    monkeypatch.setattr(routing, "_ruin_and_recreate", lambda *a: ruins.append(1) or original_ruin(*a))
+    monkeypatch.setattr(routing, "_search_parameters",
+                        lambda budget, gls, *a: guided.append(gls) or original_params(budget, gls, *a))
     sc = scenario(_scattered_villages(12))
-    solve(sc, time_limit_s=1, work_limit=20)
-    assert calls == []  # the work limit counts guided local search's solutions
-    monkeypatch.setattr(solver_module, "RUIN_RECREATE_MAX_VISITS", 11)
-    solve(sc, time_limit_s=1)
-    assert calls == []
-    monkeypatch.setattr(solver_module, "RUIN_RECREATE_MAX_VISITS", 12)
-    solve(sc, time_limit_s=1)
-    assert len(calls) == 1
+    plan = solve(sc, time_limit_s=1, work_limit=work_limit, params=SearchParams(ruin_recreate_max_visits=0))
+    assert_checked(sc, plan)
+    assert ruins == [] and any(guided)
+    guided.clear()
+    plan = solve(sc, time_limit_s=1, work_limit=work_limit)
+    assert_checked(sc, plan)
+    assert ruins and not any(guided)
 
 
-def test_restarts_keep_the_best_run_and_reproducible_mode_runs_once(monkeypatch):
+def test_restarts_keep_the_best_run_in_both_modes(monkeypatch):
     from routeplanner import solver as solver_module
 
-    monkeypatch.setattr(solver_module, "RESTART_MIN_S", 1.0)
     runs = []
-    original = solver_module._solve_joint
+    original = solver_module.search
 
-    def recording(problem, plannable, limit, work, progress, started, seed=0):
-        routes, objective = original(problem, plannable, limit, work, progress, started, seed=seed)
-        runs.append((seed, sum(v.loans for r in routes for v in r.visits), sum(r.distance_m for r in routes)))
-        return routes, objective
+    def recording(problem, plannable, router, budget, params, seed, report):
+        state = original(problem, plannable, router, budget, params, seed=seed, report=report)
+        runs.append((seed, solver_module._score(problem, state)))
+        return state
 
-    monkeypatch.setattr(solver_module, "_solve_joint", recording)
+    monkeypatch.setattr(solver_module, "search", recording)
     stops = [
         stop(f"s{i}", 0.04 * (i % 5) - 0.1, lat_offset=0.03 * (i // 5) - 0.05, loans=10 + i,
              frequency=FORTNIGHTLY if i % 3 else WEEKLY)
         for i in range(12)
     ]
     sc = scenario(stops, weeks=2, days=("Mon", "Tue", "Wed"))
-    progress = []
-    plan = solve(sc, time_limit_s=3, progress=lambda phase, s, cost: progress.append((s, cost)))
-    assert_checked(sc, plan)
-    assert [seed for seed, _, _ in runs] == [0, 1, 2]
-    best = min(runs, key=lambda r: (-r[1], r[2]))
-    assert sum(v.loans for r in plan.routes for v in r.visits) == best[1]
-    assert sum(r.distance_m for r in plan.routes) == pytest.approx(best[2])
-    assert [c for _, c in progress] == sorted((c for _, c in progress), reverse=True)
-    assert [s for s, _ in progress] == sorted(s for s, _ in progress)
-
+    for limits in ({"time_limit_s": 3}, {"work_limit": 60}):
+        runs.clear()
+        progress = []
+        plan = solve(sc, params=SearchParams(restarts=3),
+                     progress=lambda phase, s, cost: progress.append((s, cost)), **limits)
+        assert_checked(sc, plan)
+        assert [seed for seed, _ in runs] == [0, 1, 2]
+        must, loans, distance = min(score for _, score in runs)
+        assert sum(v.loans for r in plan.routes for v in r.visits) == pytest.approx(-loans)
+        assert sum(r.distance_m for r in plan.routes) == pytest.approx(distance, abs=len(plan.routes) + 1)
+        assert [c for _, c in progress] == sorted((c for _, c in progress), reverse=True)
+        assert [s for s, _ in progress] == sorted(s for s, _ in progress)
+    # Only one run when no stop has a choice of days.
     runs.clear()
-    solve(sc, time_limit_s=3, work_limit=50)
+    solve(replace(sc, cycle=replace(sc.cycle, days=("Mon",)), stops=tuple(
+        replace(st, frequency=WEEKLY) for st in sc.stops)), work_limit=30)
     assert len(runs) == 1
