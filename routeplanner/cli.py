@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         const=DEFAULT_WORK_LIMIT,
         type=int,
         metavar="N",
-        help="bound the search by work (N improving solutions, default "
+        help="bound the search by work (N units, default "
         f"{DEFAULT_WORK_LIMIT}) instead of time: the same input gives the same plan on any machine",
     )
     plan.add_argument("--quiet", action="store_true", help="print only the totals")

@@ -71,7 +71,7 @@ Scenario
                                              rural roads, 2.5 around fjords)
 ``MAX_LEG_KM``                 20,000        a leg of the travel matrix: half the equator
 ``TIME_LIMIT_S``               (0, 3,600]    one solve: an hour, whoever asks (file, form, API)
-``WORK_LIMIT``                 1 to 10^6     improving solutions of a reproducible solve
+``WORK_LIMIT``                 1 to 10^6     work units of a reproducible solve
 =============================  ============  ===================================================
 
 This module is pure (no third-party imports); :func:`scenario_problems`
@@ -182,7 +182,7 @@ EXPECT_STABLE = f"whole minutes, {STABLE_MIN.text()}"
 EXPECT_SPEED = f"an average speed in km/h, {SPEED_KMH.text()}"
 EXPECT_CIRCUITY = f"road km per straight-line km, {CIRCUITY.text()}"
 EXPECT_TIME_LIMIT = f"seconds, {TIME_LIMIT_S.text()}"
-EXPECT_WORK_LIMIT = f"a whole number of improving solutions, {WORK_LIMIT.text()}"
+EXPECT_WORK_LIMIT = f"a whole number of work units, {WORK_LIMIT.text()}"
 EXPECT_WEEKS = f"a whole number of weeks, {WEEKS.text()}"
 
 

@@ -192,7 +192,7 @@ SCHEMAS: dict[str, Any] = {
             "time_limit_s": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIME_LIMIT_S,
                              "description": "default: the scenario's solver.time_limit_s"},
             "work_limit": {"type": "integer", "minimum": 1, "maximum": MAX_WORK_LIMIT,
-                           "description": "reproducible mode: stop after this many improving solutions"},
+                           "description": "reproducible mode: stop after this many units of work (2000: about 30 s on a small machine)"},
             "label": {"type": "string", "maxLength": MAX_LABEL},
         },
     },

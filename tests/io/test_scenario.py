@@ -313,7 +313,7 @@ BOUNDS = [
      "seconds, more than 0 and at most 3,600"),
     ("time_limit_s = 30", "time_limit_s = 3600.5", "solver.time_limit_s", "3600.5", "at most 3,600"),
     ("stable_minutes = 15", "stable_minutes = 15\nwork_limit = 1000001", "solver.work_limit", "1000001",
-     "a whole number of improving solutions, 1 to 1,000,000"),
+     "a whole number of work units, 1 to 1,000,000"),
     ("stable_minutes = 15", "stable_minutes = 1441", "solver.stable_minutes", "1441", "whole minutes, 0 to 1,440"),
     ("capacity_books = 2500", "capacity_books = 100001", "vehicles[1].capacity_books", "100001",
      "a whole number of books, 0 to 100,000"),
