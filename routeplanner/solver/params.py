@@ -44,6 +44,12 @@ class SearchParams:
     #: After this many accepted moves the whole cycle goes through one descent of the day
     #: routing (0: never).
     joint_descent_every: int = 300
+    #: Above this many visits the search's periodic descents of the whole cycle are left
+    #: out (each would take seconds).
+    joint_descent_max_visits: int = 240
+    #: Above this many visits, and without stable times to fit, the last phase improves
+    #: each day on its own instead of routing the whole cycle as one model.
+    joint_max_visits: int = 120
 
     # --- routing the days (OR-Tools) ------------------------------------------------------------
     #: Seconds a descent from given routes may take before they count as having no

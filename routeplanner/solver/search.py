@@ -57,7 +57,7 @@ def search(problem: Problem, plannable: list[int], router: Router, budget: Budge
     if report is not None:  # already a complete timetable: every route-day has times
         report("patterns", state.cost())
     state = anneal(state, router, search_budget, params, rng, seed, report)
-    return timetable(state, router, budget, seed, report)
+    return timetable(state, router, budget, params, seed, report)
 
 
 # --- 1. build -----------------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def anneal(state: State, router: Router, budget: Budget, params: SearchParams, r
         current += delta
         accepted += 1
         if params.joint_descent_every and accepted % params.joint_descent_every == 0 \
-                and state.excess() == 0 and state.visits() <= JOINT_DESCENT_MAX_VISITS:
+                and state.excess() == 0 and state.visits() <= params.joint_descent_max_visits:
             better = joint(state, router, budget, seed, improve=False)
             budget.charge(max(1.0, params.step_work_per_visit * state.visits()))
             if better is not None and better.cost() < state.cost() and not (better.unserved - state.unserved):
@@ -286,13 +286,20 @@ def _changes_anything(pricer: Pricer) -> bool:
 
 
 def relocate(pricer: Pricer, rng: np.random.Generator) -> bool:
-    """One stop, served or not, to the best of its other patterns (or its only one, re-placed)."""
+    """One stop, served or not, to the best of its other patterns (or its only one, re-placed).
+
+    Where a day has several vans, the stop's own pattern is a candidate too:
+    the same days on another van's route.
+    """
     state, p = pricer.state, pricer.problem
     i = state.plannable[int(rng.integers(len(state.plannable)))]
     was = state.pattern.get(i)
     if was is not None:
         pricer.remove(i)
     others = [q for q in p.patterns[i] if q != was] or p.patterns[i]
+    if was is not None and any(len(p.slot_vehicles[slot]) > 1 for slot in was):
+        # Several vans on a day: the same days on another van is a move too.
+        others = p.patterns[i]
     cost, pattern, prices = pricer.best_pattern(i, only=others)
     if pattern is None or not math.isfinite(cost):
         return False  # nowhere to go: leaving a served stop out is never a relocation
@@ -356,7 +363,8 @@ def ruin(pricer: Pricer, rng: np.random.Generator, near: dict[int, list[int]], s
 # --- 3. timetable ---------------------------------------------------------------------------------------------
 
 
-def timetable(state: State, router: Router, budget: Budget, seed: int, report: Report | None = None) -> State:
+def timetable(state: State, router: Router, budget: Budget, params: SearchParams, seed: int,
+              report: Report | None = None) -> State:
     """The best cycle routed as one model with what is left of the budget (:func:`joint`).
 
     Large cycles without stable times to fit are improved day by day instead.
@@ -365,7 +373,7 @@ def timetable(state: State, router: Router, budget: Budget, seed: int, report: R
     """
     p = state.problem
     anchored = p.stable_rule and any(p.visits[i] > 1 for i in state.pattern)
-    if not anchored and state.visits() > JOINT_MAX_VISITS:
+    if not anchored and state.visits() > params.joint_max_visits:
         return _timetable_by_slot(state, router, budget, seed, report)
 
     def on_solution(cost: int) -> None:
@@ -423,15 +431,6 @@ def joint(state: State, router: Router, budget: Budget, seed: int, *, improve: b
     if lost:
         _leave_out(out, lost & set(out.pattern))
     return out
-
-
-#: Above this many visits, and without stable times to fit, the last phase
-#: improves each day on its own (a descent of one model of the whole cycle
-#: takes most of a second at 185 visits and 15 route-days).
-JOINT_MAX_VISITS = 120
-#: Above this many visits the search's periodic descents of the whole cycle
-#: are left out (each would take seconds).
-JOINT_DESCENT_MAX_VISITS = 240
 
 
 def _timetable_by_slot(state: State, router: Router, budget: Budget, seed: int, report: Report | None) -> State:

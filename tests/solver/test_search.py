@@ -175,3 +175,36 @@ def test_a_work_budget_bounds_the_moves():
     anneal(state, KeepOrderRouter(), budget, SearchParams(move_work=0.5, joint_descent_every=0),
            np.random.default_rng(0), seed=0)
     assert budget.used() == pytest.approx(5.0)
+
+
+def test_relocate_moves_a_stop_to_another_van_on_the_same_day():
+    # Two vans on Mondays: east villages on one, west on the other, and an
+    # eastern village (which may also come on a Tuesday, when no van is out)
+    # put on the western van's route.  Its best move is to the eastern van
+    # on the same day, not to another day.
+    east = [stop(f"e{k}", 0.30 + 0.01 * k, lat_offset=0.01 * k, days=("Mon",)) for k in range(3)]
+    west = [stop(f"w{k}", -0.30 - 0.01 * k, lat_offset=0.01 * k, days=("Mon",)) for k in range(3)]
+    vans = [Vehicle("Van A", 2500, 8 * 60, 17 * 60, 0, 600), Vehicle("Van B", 2500, 8 * 60, 17 * 60, 0, 600)]
+    sc = scenario(east + west + [stop("x0", 0.32, lat_offset=-0.01)], days=("Mon", "Tue"), vehicles=vans,
+                  stable=1440)
+    problem = Problem(sc, scenario_matrix(sc))
+    van_a, van_b = problem.slot_vehicles[MON]
+    state = State(problem, list(range(len(sc.stops))))
+    pricer = Pricer(state)
+    for i, s in enumerate(sc.stops):
+        r = van_a if s.id.startswith("e") else van_b
+        pricer.insert(i, (MON,), {MON: (0.0, r, len(pricer.stops_of(r)))})
+    state.apply(pricer.change)
+    state = time_all(state)
+    x = len(sc.stops) - 1
+    assert x in state.days[van_b].stops
+    moved = 0
+    for seed in range(40):
+        pricer = Pricer(state)
+        if not relocate(pricer, np.random.default_rng(seed)) or x not in pricer.change.patterns:
+            continue  # another village was drawn
+        moved += 1
+        assert pricer.change.patterns[x] == (MON,)
+        assert x in pricer.change.days[van_a] and x not in pricer.change.days[van_b]
+        assert pricer.estimate() < 0
+    assert moved
