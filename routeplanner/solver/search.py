@@ -25,6 +25,10 @@ a router of the tests' own.
    still change day, and with the stable-time rule every stop's visits open
    within ``stable_minutes`` of one another.  Large cycles without stable
    times are improved day by day.
+
+When no stop has a choice of days (a one-day plan) there is nothing for steps
+1 and 2 to choose: the day routing plans from scratch with the whole budget
+(:func:`route_all`).
 """
 
 from __future__ import annotations
@@ -48,9 +52,15 @@ def search(problem: Problem, plannable: list[int], router: Router, budget: Budge
            seed: int, report: Report | None = None) -> State:
     """The best state found for ``plannable`` stops within ``budget``."""
     rng = np.random.default_rng([params.seed, seed])
-    # Without a choice of days (a one-day plan, say) there is no pattern to
-    # search: the routing of the day gets the whole budget.
     choice = any(len(problem.patterns[i]) > 1 for i in plannable)
+    if not choice:
+        # No choice of days (a one-day plan, say): no pattern to search, and the
+        # day routing does best from its own first solution.  Started from the
+        # greedy build here instead, Solomon's instances at 30 s ended at a
+        # median 1.1 % above the best known rather than 0.3 %.
+        state = route_all(problem, plannable, router, budget, seed, report)
+        if state is not None:
+            return state
     search_budget = budget.share(params.search_share if choice else 0.02)
     state = build(problem, plannable, rng)
     state = time_all(state)
@@ -58,6 +68,48 @@ def search(problem: Problem, plannable: list[int], router: Router, budget: Budge
         report("patterns", state.cost())
     state = anneal(state, router, search_budget, params, rng, seed, report)
     return timetable(state, router, budget, params, seed, report)
+
+
+def route_all(problem: Problem, plannable: list[int], router: Router, budget: Budget, seed: int,
+              report: Report | None = None) -> State | None:
+    """Every stop on its only pattern, routed by the day routing from scratch with the whole budget.
+
+    For cycles where no stop has a choice of days.  None when the routing
+    finds no solution (the search then builds one of its own).
+    """
+    p = problem
+    jobs: list[Job] = []
+    pattern_of = {}
+    for i in plannable:
+        if not p.patterns[i]:
+            continue
+        pattern_of[i] = p.patterns[i][0]
+        jobs.extend(Job(i, p.slot_vehicles[slot]) for slot in pattern_of[i])
+    if not jobs:
+        return None
+
+    def on_solution(cost: int) -> None:
+        if report is not None:
+            report("timetable", cost)
+
+    rds = list(range(len(p.route_days)))
+    routed = router(p, jobs, rds, initial=None, anchored=True, improve=True, budget=budget, seed=seed,
+                    on_solution=on_solution, from_scratch=True)
+    if routed is None:
+        return None
+    state = State(p, plannable)
+    days: dict[int, Day] = {}
+    for d in routed.days:
+        stops = [jobs[j].stop for j, _t in d.visits]
+        days[d.route_day] = Day(stops, [t for _j, t in d.visits], d.start, d.end, list(d.breaks),
+                                p.route_cost(stops))
+    served = {jobs[j].stop for d in routed.days for j, _t in d.visits}
+    state.apply(Change(days={r: d.stops for r, d in days.items()},
+                       patterns={i: pattern_of[i] for i in served}), days)
+    lost = {jobs[j].stop for j in routed.dropped} & set(state.pattern)
+    if lost:
+        _leave_out(state, lost)
+    return state
 
 
 # --- 1. build -----------------------------------------------------------------------------------------------

@@ -208,3 +208,22 @@ def test_relocate_moves_a_stop_to_another_van_on_the_same_day():
         assert x in pricer.change.days[van_a] and x not in pricer.change.days[van_b]
         assert pricer.estimate() < 0
     assert moved
+
+
+def test_without_a_choice_of_days_the_day_routing_plans_from_scratch():
+    # Every village may come on Mondays only: nothing for the pattern search,
+    # so the whole budget goes to one routing from the routing's own first solution.
+    stops = [stop(f"v{k}", 0.05 * (k - 3), lat_offset=0.02 * (k % 2)) for k in range(7)]
+    sc = scenario(stops, days=("Mon",), stable=1440)
+    problem = Problem(sc, scenario_matrix(sc))
+    calls = []
+
+    class Recording(KeepOrderRouter):
+        def __call__(self, problem, jobs, route_days, **kw):
+            calls.append((len(jobs), kw["initial"], kw["from_scratch"], kw["improve"]))
+            return super().__call__(problem, jobs, route_days, **kw)
+
+    state = search(problem, list(range(7)), Recording(), Budget(work=10), SearchParams(), seed=0)
+    state.check()
+    assert calls == [(7, None, True, True)]
+    assert not state.unserved and all(q == (MON,) for q in state.pattern.values())
