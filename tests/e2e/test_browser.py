@@ -164,7 +164,11 @@ def test_upload_plan_map_driver_compare(tab, server):
     page.emulate_media(media="screen")
     page.goto(server + f"/plans/{plan1}/driver/week/1")
     days = page.locator("article.sheet").count()
+    # page.pdf() prints with the emulated media: screen (set above) would lay
+    # out the page as on a monitor, footer included, and count the wrong pages.
+    page.emulate_media(media="print")
     pdf = page.pdf(format="A4", print_background=True)
+    page.emulate_media(media="screen")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == days  # one A4 page per route-day
 
     # --- patrons ------------------------------------------------------------------------------------
