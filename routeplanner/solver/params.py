@@ -70,9 +70,9 @@ class SearchParams:
     #: Work units of one move of the search, and of a step of ruin and recreate in the
     #: day routing per visit of its model (at least 1): in proportion to what each takes
     #: on one core, so that ``work_limit = 2000`` spends about what 30 seconds do on the
-    #: samples (at 0.1 and 0.1 it took 53-59 s on this project's machine).
-    move_work: float = 0.2
-    step_work_per_visit: float = 0.2
+    #: samples (at 0.1 it took 53-59 s on this project's machine, at 0.2 18-20 s).
+    move_work: float = 0.12
+    step_work_per_visit: float = 0.12
 
     def __post_init__(self) -> None:
         if self.restarts < 1:
