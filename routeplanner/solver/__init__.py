@@ -87,8 +87,8 @@ def solve(
     limit = time_limit_s if time_limit_s is not None else scenario.solver.time_limit_s
     work = work_limit if work_limit is not None else scenario.solver.work_limit
     budget = Budget(work=work) if work is not None else Budget(seconds=limit)
-    routes, objective = _solve(scenario, matrix, budget, params, router, progress, started)
     problem = Problem(scenario, matrix)
+    routes, objective = _solve(problem, matrix, budget, params, router, progress, started)
     unserved = _unserved(problem, routes)
     info = SolveInfo(
         solver=f"{SOLVER_NAME} / {_engine()}",
@@ -102,9 +102,9 @@ def solve(
                 unserved=unserved, totals=compute_totals(routes, scenario), info=info)
 
 
-def _solve(scenario: Scenario, matrix: TravelMatrix, budget: Budget, params: SearchParams, router: Router | None,
+def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: SearchParams, router: Router | None,
            progress: Progress | None, started: float) -> tuple[list[Route], int]:
-    problem = Problem(scenario, matrix)
+    scenario = problem.scenario
     plannable = [i for i, stop in enumerate(scenario.stops)
                  if diagnose.structural_reason(stop, i, scenario, problem.drive) is None]
     areas = vehicle_areas(problem, plannable, params.area_split_size)
@@ -176,7 +176,7 @@ def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[
             if progress is not None:
                 progress(phase, time.monotonic() - started, done + cost)
 
-        sub_routes, cost = _solve(sub_scenario, sub_matrix, share, replace(params, area_split_size=10**12),
+        sub_routes, cost = _solve(Problem(sub_scenario, sub_matrix), sub_matrix, share, replace(params, area_split_size=10**12),
                                   router, area_progress, started)
         routes.extend(sub_routes)
         objective += cost

@@ -42,7 +42,7 @@ from routeplanner.solver.budget import Budget
 from routeplanner.solver.cycle import Change, Day, Pricer, State
 from routeplanner.solver.params import SearchParams
 from routeplanner.solver.problem import Problem
-from routeplanner.solver.routed import Job, Router
+from routeplanner.solver.routed import Job, Routed, Router
 
 #: Progress: (phase, best cost so far).
 Report = Callable[[str, int], None]
@@ -88,21 +88,13 @@ def route_all(problem: Problem, plannable: list[int], router: Router, budget: Bu
     if not jobs:
         return None
 
-    def on_solution(cost: int) -> None:
-        if report is not None:
-            report("timetable", cost)
-
     rds = list(range(len(p.route_days)))
     routed = router(p, jobs, rds, initial=None, anchored=True, improve=True, budget=budget, seed=seed,
-                    on_solution=on_solution, from_scratch=True)
+                    on_solution=_timetable_reporter(report), from_scratch=True)
     if routed is None:
         return None
     state = State(p, plannable)
-    days: dict[int, Day] = {}
-    for d in routed.days:
-        stops = [jobs[j].stop for j, _t in d.visits]
-        days[d.route_day] = Day(stops, [t for _j, t in d.visits], d.start, d.end, list(d.breaks),
-                                p.route_cost(stops))
+    days = _days_of(p, jobs, routed)
     served = {jobs[j].stop for d in routed.days for j, _t in d.visits}
     state.apply(Change(days={r: d.stops for r, d in days.items()},
                        patterns={i: pattern_of[i] for i in served}), days)
@@ -110,6 +102,23 @@ def route_all(problem: Problem, plannable: list[int], router: Router, budget: Bu
     if lost:
         _leave_out(state, lost)
     return state
+
+
+def _days_of(p: Problem, jobs: list[Job], routed: Routed) -> dict[int, Day]:
+    """The route-days as the day routing gave them, with the stops of their jobs."""
+    days: dict[int, Day] = {}
+    for d in routed.days:
+        stops = [jobs[j].stop for j, _t in d.visits]
+        days[d.route_day] = Day(stops, [t for _j, t in d.visits], d.start, d.end, list(d.breaks),
+                                p.route_cost(stops))
+    return days
+
+
+def _timetable_reporter(report: Report | None) -> Callable[[int], None] | None:
+    """The day routing's solutions reported as the timetable phase's progress."""
+    if report is None:
+        return None
+    return lambda cost: report("timetable", cost)
 
 
 # --- 1. build -----------------------------------------------------------------------------------------------
@@ -179,12 +188,7 @@ def _route(state: State, days: dict[int, list[int]], router: Router, budget: Bud
                     from_scratch=False)
     if routed is None:
         return {}, {j.stop for j in jobs}
-    out: dict[int, Day] = {}
-    for d in routed.days:
-        stops = [jobs[j].stop for j, _t in d.visits]
-        out[d.route_day] = Day(stops, [t for _j, t in d.visits], d.start, d.end, list(d.breaks),
-                               p.route_cost(stops))
-    return out, {jobs[j].stop for j in routed.dropped}
+    return _days_of(p, jobs, routed), {jobs[j].stop for j in routed.dropped}
 
 
 def stable_window(state: State, stop: int, routed: set[int]) -> tuple[int, int] | None:
@@ -428,11 +432,7 @@ def timetable(state: State, router: Router, budget: Budget, params: SearchParams
     if not anchored and state.visits() > params.joint_max_visits:
         return _timetable_by_slot(state, router, budget, seed, report)
 
-    def on_solution(cost: int) -> None:
-        if report is not None:
-            report("timetable", cost)
-
-    out = joint(state, router, budget, seed, improve=True, on_solution=on_solution)
+    out = joint(state, router, budget, seed, improve=True, on_solution=_timetable_reporter(report))
     if out is None or out.cost() > state.cost():
         return state  # its own timetables stand (Pricer.schedule)
     return out
@@ -468,11 +468,7 @@ def joint(state: State, router: Router, budget: Budget, seed: int, *, improve: b
         return None
     out = State(p, state.plannable)
     out.overload_cost = state.overload_cost
-    days: dict[int, Day] = {}
-    for d in routed.days:
-        stops = [jobs[j].stop for j, _t in d.visits]
-        days[d.route_day] = Day(stops, [t for _j, t in d.visits], d.start, d.end, list(d.breaks),
-                                p.route_cost(stops))
+    days = _days_of(p, jobs, routed)
     patterns = {}
     for d in routed.days:
         for j, _t in d.visits:
