@@ -4,6 +4,7 @@
     routeplanner check SCENARIO.toml PLAN.json
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
+    routeplanner db upgrade                                   (the database schema to this version)
 
 Exit codes: 0 fine, 1 the checker found violations, 2 bad input (every
 problem is printed, with file, row, column, value and what was expected; the
@@ -70,15 +71,18 @@ def _parser() -> argparse.ArgumentParser:
         "worker",
         help="run queued solves only, in the foreground (beside `routeplanner serve --no-runner`)",
     )
+
+    dbp = sub.add_parser("db", help="the service's database (ROUTEPLANNER_DATABASE_URL)")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="migrate the schema to this version (also done at every start)")
     return parser
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from routeplanner import limits
     from routeplanner.io import load_scenario
     from routeplanner.planio import format_timetable, format_totals, write_plan_json, write_visits_csv
     from routeplanner.solver import solve
-
-    from routeplanner import limits
 
     if args.time_limit is not None and args.time_limit not in limits.TIME_LIMIT_S:
         most = limits.number(limits.MAX_TIME_LIMIT_S)
@@ -130,7 +134,8 @@ def _serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from routeplanner.config import Settings
-    from routeplanner.web import create_app, jobs
+    from routeplanner.web import create_app
+    from routeplanner.web import jobs as web_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -146,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        jobs.stop_runner(app)
+        web_jobs.stop_runner(app)
     return 0
 
 
@@ -154,16 +159,42 @@ def _worker(args: argparse.Namespace) -> int:
     import logging
     import signal
     import threading
+    from pathlib import Path
 
-    from routeplanner.web import create_app, jobs
+    from routeplanner import jobs
+    from routeplanner.config import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app({"START_RUNNER": False})
+    settings = Settings.from_env()
+    if not settings.database_url:
+        Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _s, _f: stop.set())
     print("routeplanner: solving queued jobs (Ctrl-C stops)", file=sys.stderr)
-    jobs.run_worker(app, stop)
+    # No Flask app: the worker needs the store and the solver only.
+    jobs.run_worker(settings.database(), settings.solve_workers, stop)
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from routeplanner.config import Settings
+    from routeplanner.store import open_sessions
+
+    settings = Settings.from_env()
+    if not settings.database_url:
+        Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
+    engine, sessions = open_sessions(settings.database())
+    try:
+        with sessions() as s:
+            revision = s.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        engine.dispose()
+    print(f"routeplanner: the database is at schema revision {revision}", file=sys.stderr)
     return 0
 
 
@@ -193,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "db":
+            return _db_upgrade(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 | variable | meaning | default |
 |---|---|---|
 | ``ROUTEPLANNER_DATABASE_URL`` | SQLAlchemy URL (SQLite or PostgreSQL) | SQLite file in the instance folder |
+| ``ROUTEPLANNER_INSTANCE_DIR`` | the instance folder (the default database lives there) | ``instance/`` beside the package; ``<prefix>/var/routeplanner.web-instance`` when installed |
 | ``ROUTEPLANNER_SECRET_KEY`` | Flask session signing key | random per start |
 | ``ROUTEPLANNER_LOAD_SAMPLE`` | load the Rokiškis sample scenario into an empty database | ``1`` |
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import sysconfig
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
-
 
 DEFAULT_MAP_TILES = "OpenStreetMap"
 NO_TILES = {"none", "off", "no", "0", "false"}
@@ -34,9 +37,21 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def default_instance_dir() -> Path:
+    """The folder Flask would choose for the app ``routeplanner.web``: ``instance/`` beside the
+    package in a checkout, ``<prefix>/var/routeplanner.web-instance`` when installed; worked out
+    here so that ``routeplanner worker`` finds the same database without building a Flask app."""
+    package = Path(__file__).resolve().parent
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if site in package.parents:
+        return Path(sys.prefix) / "var" / "routeplanner.web-instance"
+    return package.parent / "instance"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None  # None: SQLite in the instance folder
+    instance_dir: str = ""  # "": default_instance_dir()
     secret_key: str = ""
     load_sample: bool = True
     solve_workers: int = 1
@@ -49,6 +64,7 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("ROUTEPLANNER_DATABASE_URL") or None,
+            instance_dir=env.get("ROUTEPLANNER_INSTANCE_DIR") or str(default_instance_dir()),
             secret_key=env.get("ROUTEPLANNER_SECRET_KEY") or secrets.token_hex(32),
             load_sample=_flag(env.get("ROUTEPLANNER_LOAD_SAMPLE"), True),
             solve_workers=max(1, int(env.get("ROUTEPLANNER_SOLVE_WORKERS") or 1)),
@@ -56,3 +72,8 @@ class Settings:
             port=int(env.get("ROUTEPLANNER_PORT") or 5000),
             map_tiles=_tiles(env.get("ROUTEPLANNER_MAP_TILES")),
         )
+
+    def database(self) -> str:
+        """The database URL: the one given, else the SQLite file in the instance folder."""
+        return self.database_url or "sqlite:///" + os.path.join(self.instance_dir or default_instance_dir(),
+                                                               "routeplanner.sqlite")

@@ -1,6 +1,8 @@
 """Settings come from ROUTEPLANNER_* variables, with safe defaults."""
 
-from routeplanner.config import Settings
+from pathlib import Path
+
+from routeplanner.config import Settings, default_instance_dir
 
 
 def test_defaults_without_environment():
@@ -27,3 +29,14 @@ def test_map_tiles():
     assert Settings.from_env({"ROUTEPLANNER_MAP_TILES": " OpenTopoMap "}).map_tiles == "OpenTopoMap"
     for off in ("none", "None", "off", "0"):
         assert Settings.from_env({"ROUTEPLANNER_MAP_TILES": off}).map_tiles is None
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder_flask_uses():
+    from flask import Flask
+
+    s = Settings.from_env({})
+    assert Path(s.instance_dir) == default_instance_dir() == Path(Flask("routeplanner.web").instance_path)
+    assert s.database() == "sqlite:///" + str(default_instance_dir() / "routeplanner.sqlite")
+    moved = Settings.from_env({"ROUTEPLANNER_INSTANCE_DIR": "/srv/rp"})
+    assert moved.database() == "sqlite:////srv/rp/routeplanner.sqlite"
+    assert Settings.from_env({"ROUTEPLANNER_DATABASE_URL": "sqlite:///x.db"}).database() == "sqlite:///x.db"

@@ -1,6 +1,6 @@
 """Schema migrations (Alembic): the database follows the code on every start.
 
-:func:`migrate` runs inside :func:`routeplanner.web.db.startup_transaction`
+:func:`migrate` runs inside :func:`routeplanner.store.startup_transaction`
 (so processes starting together migrate once), programmatically: no
 ``alembic.ini`` is needed at run time.
 

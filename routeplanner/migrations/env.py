@@ -8,7 +8,7 @@ revision) it connects to ``ROUTEPLANNER_DATABASE_URL`` instead.
 from alembic import context
 from sqlalchemy import create_engine
 
-from routeplanner.web.db import Base
+from routeplanner.store import Base
 
 
 def _run(connection) -> None:

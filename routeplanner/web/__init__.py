@@ -1,8 +1,8 @@
 """The web service: Flask app factory (flaskr style).
 
 ``create_app()`` wires configuration (``routeplanner.config``), storage
-(``web.db``), translations (Flask-Babel), the background solve runner
-(``web.jobs``), the JSON API (``web.api``) and the HTML pages
+(``routeplanner.store`` through ``web.db``), translations (Flask-Babel), the background solve runner
+(``routeplanner.jobs`` through ``web.jobs``), the JSON API (``web.api``) and the HTML pages
 (``web.pages``).  ``app.py`` at the top of the repository calls it, so
 ``flask run`` works there.
 """
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=settings.instance_dir or None,
         template_folder=_template_folder(),
         static_folder="static",
     )

@@ -44,13 +44,14 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import limits
+from routeplanner import jobs, limits, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import WEEKDAYS, Scenario
-from routeplanner.web import access, db, jobs
-from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow
+from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
+from routeplanner.web import access, db
+from routeplanner.web import jobs as web_jobs
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -308,7 +309,7 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
     return out.getvalue().encode("utf-8"), problems
 
 
-_CONTROL = db.UNSTORABLE  # control characters and lone surrogates: not storable
+_CONTROL = store.UNSTORABLE  # control characters and lone surrogates: not storable
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -706,7 +707,7 @@ class Stale(ApiError):
     """A change made from a stale copy of a scenario: 409 or 412, nothing saved."""
 
     def __init__(self, status: int, scenario_id: int, version: int | None, field: str, sent: Any):
-        etag = None if version is None else db.etag(scenario_id, version)
+        etag = None if version is None else store.etag(scenario_id, version)
         if version is None:
             message = _("scenario %(id)d was deleted since it was read; nothing was saved", id=scenario_id)
             problems = []
@@ -747,7 +748,7 @@ def _precondition(row: ScenarioRow, body: Mapping[str, Any] | None, *, form: boo
         tags = request.if_match
         if tags.star_tag:  # "any current version": the scenario exists, last write wins
             return Precondition(None, 412, "If-Match")
-        if tags.contains(db.etag(row.id, row.version)):  # a strong comparison, as If-Match requires
+        if tags.contains(store.etag(row.id, row.version)):  # a strong comparison, as If-Match requires
             return Precondition(row.version, 412, "If-Match", request.headers["If-Match"])
         raise Stale(412, row.id, row.version, "If-Match", request.headers["If-Match"])
     if body is None or "version" not in body:
@@ -767,19 +768,19 @@ def _precondition(row: ScenarioRow, body: Mapping[str, Any] | None, *, form: boo
 def _save(row: ScenarioRow, scenario: Scenario, check: Precondition) -> ScenarioRow:
     """Save (committed) with the check; a writer that got in first: :class:`Stale`."""
     try:
-        return db.save_scenario(db.session(), row, scenario, expected_version=check.version)
-    except db.Conflict as c:
+        return store.save_scenario(db.session(), row, scenario, expected_version=check.version)
+    except store.Conflict as c:
         raise _conflict(c, check) from None
 
 
-def _conflict(c: db.Conflict, check: Precondition) -> ApiError:
+def _conflict(c: store.Conflict, check: Precondition) -> ApiError:
     if c.version is None and check.version is None:
         return ApiError(404, _("scenario %(id)d not found", id=c.scenario_id))
     return Stale(check.status, c.scenario_id, c.version, check.field, check.sent)
 
 
 def _tagged(response: Response, row: ScenarioRow) -> Response:
-    response.set_etag(db.etag(row.id, row.version))
+    response.set_etag(store.etag(row.id, row.version))
     return response
 
 
@@ -824,7 +825,7 @@ def list_scenarios():
     stop_counts = dict(s.execute(select(StopRow.scenario_id, func.count()).group_by(StopRow.scenario_id)).all())
     plan_counts = dict(s.execute(select(PlanRow.scenario_id, func.count()).group_by(PlanRow.scenario_id)).all())
     out = []
-    for row in db.scenarios(s):
+    for row in store.scenarios(s):
         d = scenario_dict(row, stops=False)
         d["stops_count"] = stop_counts.get(row.id, 0)
         d["plans_count"] = plan_counts.get(row.id, 0)
@@ -875,8 +876,8 @@ def delete_scenario(scenario_id: int):
     access.require(access.DELETE, scenario_id)
     check = _precondition(row, _json_object(required=False))
     try:
-        db.delete_scenario(db.session(), row, expected_version=check.version)
-    except db.Conflict as c:
+        store.delete_scenario(db.session(), row, expected_version=check.version)
+    except store.Conflict as c:
         raise _conflict(c, check) from None
     return "", 204
 
@@ -892,7 +893,7 @@ def copy_scenario(scenario_id: int):
         name = _("%(name)s (copy)", name=src.name)[:MAX_NAME]
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise InputError([Problem("request", None, "name", _short(name), f"the new scenario's name, 1 to {MAX_NAME} characters")])
-    if db.unstorable(name):
+    if store.unstorable(name):
         raise InputError([Problem("request", None, "name", _short(_CONTROL.sub("?", name)),
                                   "text without control characters")])
     s = db.session()
@@ -953,7 +954,7 @@ def solve_scenario(scenario_id: int):
         work_limit=body.get("work_limit"),
         label=body.get("label") if body.get("label") is not None else "",
     )
-    return _created(jobs.job_status(job), url_for("api.get_job", job_id=job.id), 202)
+    return _created(web_jobs.job_status(job), url_for("api.get_job", job_id=job.id), 202)
 
 
 @bp.get("/scenarios/<int:scenario_id>/jobs")
@@ -961,14 +962,14 @@ def list_jobs(scenario_id: int):
     _get_scenario(scenario_id)
     access.require(access.VIEW, scenario_id)
     rows = db.session().scalars(select(JobRow).where(JobRow.scenario_id == scenario_id).order_by(JobRow.id))
-    return jsonify({"jobs": [jobs.job_status(j) for j in rows]})
+    return jsonify({"jobs": [web_jobs.job_status(j) for j in rows]})
 
 
 @bp.get("/jobs/<int:job_id>")
 def get_job(job_id: int):
     job = _get_job(job_id)
     access.require(access.VIEW, job.scenario_id)
-    return jsonify(jobs.job_status(job))
+    return jsonify(web_jobs.job_status(job))
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
@@ -976,7 +977,7 @@ def cancel_job(job_id: int):
     job = _get_job(job_id)
     access.require(access.PLAN, job.scenario_id)
     job = jobs.request_cancel(db.session(), job_id)
-    return jsonify(jobs.job_status(job))
+    return jsonify(web_jobs.job_status(job))
 
 
 # --- plans ----------------------------------------------------------------------------------------------
@@ -1031,7 +1032,7 @@ def compare():
     if not (2 <= len(ids) <= MAX_COMPARE) or len(set(ids)) != len(ids):
         raise InputError([Problem("request", None, "plans", raw, expected)])
     s = db.session()
-    known = [i for i in ids if db.valid_id(i)]  # an id no column can hold is no plan (and overflows the driver)
+    known = [i for i in ids if store.valid_id(i)]  # an id no column can hold is no plan (and overflows the driver)
     rows = {r.id: r for r in s.scalars(select(PlanRow).where(PlanRow.id.in_(known)))}
     missing = [i for i in ids if i not in rows]
     if missing:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
-from routeplanner.web.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 
 WEEKDAY = {"type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}

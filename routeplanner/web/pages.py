@@ -25,6 +25,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from routeplanner import store
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
 from routeplanner.model import Plan, Scenario
@@ -205,35 +206,35 @@ def static_url(filename: str) -> str:
 # --- loading rows ---------------------------------------------------------------
 
 
-def get_scenario(scenario_id: int) -> db.ScenarioRow:
-    row = db.session().get(db.ScenarioRow, scenario_id) if db.valid_id(scenario_id) else None
+def get_scenario(scenario_id: int) -> store.ScenarioRow:
+    row = db.session().get(store.ScenarioRow, scenario_id) if store.valid_id(scenario_id) else None
     if row is None:
         raise not_found(_("There is no scenario number %(id)d. It may have been deleted.", id=scenario_id))
     return row
 
 
-def get_plan(plan_id: int) -> db.PlanRow:
-    row = db.session().get(db.PlanRow, plan_id) if db.valid_id(plan_id) else None
+def get_plan(plan_id: int) -> store.PlanRow:
+    row = db.session().get(store.PlanRow, plan_id) if store.valid_id(plan_id) else None
     if row is None:
         raise not_found(_("There is no plan number %(id)d. It may have been deleted.", id=plan_id))
     return row
 
 
-def get_job(job_id: int) -> db.JobRow:
-    row = db.session().get(db.JobRow, job_id) if db.valid_id(job_id) else None
+def get_job(job_id: int) -> store.JobRow:
+    row = db.session().get(store.JobRow, job_id) if store.valid_id(job_id) else None
     if row is None:
         raise not_found(_("There is no solve number %(id)d.", id=job_id))
     return row
 
 
-def plan_model(row: db.PlanRow) -> Plan:
+def plan_model(row: store.PlanRow) -> Plan:
     try:
         return plan_from_dict(row.plan, source=f"plan {row.id}")
     except InputError:
         raise not_found(_("Plan number %(id)d is damaged and cannot be shown.", id=row.id)) from None
 
 
-def snapshot_model(row: db.PlanRow) -> Scenario | None:
+def snapshot_model(row: store.PlanRow) -> Scenario | None:
     """The scenario exactly as it was solved (None when the snapshot is unusable)."""
     try:
         return scenario_from_dict(row.scenario_snapshot, source=f"plan {row.id}")
@@ -241,7 +242,7 @@ def snapshot_model(row: db.PlanRow) -> Scenario | None:
         return None
 
 
-def plan_title(row: db.PlanRow) -> str:
+def plan_title(row: store.PlanRow) -> str:
     base = _("Plan %(id)d", id=row.id)
     return f"{base} — {row.label}" if row.label else base
 

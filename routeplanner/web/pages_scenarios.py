@@ -21,12 +21,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from routeplanner import jobs, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS
 from routeplanner.io.cells import safe_cell
 from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS
-from routeplanner.web import access, db, jobs
+from routeplanner.web import access, db
+from routeplanner.web import jobs as web_jobs
 from routeplanner.web.pages import bp, get_job, get_scenario, not_found
 from routeplanner.web.pages_forms import (
     FORM_TRAVEL_METHODS,
@@ -45,12 +47,12 @@ from routeplanner.web.pages_text import duration, num
 RECENT_JOBS = 5
 
 
-def _last_plan(row: db.ScenarioRow) -> db.PlanRow | None:
+def _last_plan(row: store.ScenarioRow) -> store.PlanRow | None:
     return row.plans[-1] if row.plans else None
 
 
-def _active_jobs(row: db.ScenarioRow) -> list[dict[str, Any]]:
-    return [jobs.job_status(j) for j in row.jobs if j.status in jobs.ACTIVE]
+def _active_jobs(row: store.ScenarioRow) -> list[dict[str, Any]]:
+    return [web_jobs.job_status(j) for j in row.jobs if j.status in jobs.ACTIVE]
 
 
 # --- the list ---------------------------------------------------------------------
@@ -59,7 +61,7 @@ def _active_jobs(row: db.ScenarioRow) -> list[dict[str, Any]]:
 @bp.get("/")
 def index():
     access.require(access.VIEW)
-    rows = list(db.scenarios(db.session()))
+    rows = list(store.scenarios(db.session()))
     items = []
     for row in rows:
         plan = _last_plan(row)
@@ -79,7 +81,7 @@ def index():
 
 def _new_page(settings: SettingsForm, problems: list[ShownProblem] | None = None, status: int = 200,
               copy_name: str = "", copy_from: int | None = None):
-    others = list(db.scenarios(db.session()))
+    others = list(store.scenarios(db.session()))
     return render_template(
         "scenarios/new.html",
         form=settings,
@@ -111,7 +113,7 @@ def create_scenario():
         scenario = build_scenario(settings, (upload.filename, data))
     except InputError as err:
         return _new_page(settings, shown_problems(err), 422)
-    row = db.ScenarioRow()
+    row = store.ScenarioRow()
     row.set_from_model(scenario)
     s = db.session()
     s.add(row)
@@ -130,12 +132,12 @@ def copy_scenario(scenario_id: int):
     if len(name) > 300:
         problem = ShownProblem(_("settings"), None, "name", name[:60] + "…", _("a name of at most 300 characters"))
         return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=name, copy_from=scenario_id)
-    if db.unstorable(name):
-        shown = db.UNSTORABLE.sub("?", name)
+    if store.unstorable(name):
+        shown = store.UNSTORABLE.sub("?", name)
         problem = ShownProblem(_("settings"), None, "name", shown[:60], _("text without control characters"))
         return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=shown, copy_from=scenario_id)
     s = db.session()
-    row = db.ScenarioRow(copied_from_id=source.id)
+    row = store.ScenarioRow(copied_from_id=source.id)
     row.set_from_model(source.to_model())
     row.name = name
     s.add(row)
@@ -158,7 +160,7 @@ def copy_chosen_scenario():
 # --- one scenario ----------------------------------------------------------------------
 
 
-def _scenario_page(row: db.ScenarioRow, *, stop_rows=None, settings: SettingsForm | None = None,
+def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: SettingsForm | None = None,
                    problems: list[ShownProblem] | None = None, problems_for: str = "", status: int = 200,
                    plan_form: dict[str, str] | None = None, form_version: int | None = None,
                    conflict: str = ""):
@@ -193,7 +195,7 @@ def _scenario_page(row: db.ScenarioRow, *, stop_rows=None, settings: SettingsFor
         problems_for=problems_for,
         plans=list(reversed(row.plans)),
         active_jobs=_active_jobs(row),
-        finished_jobs=[jobs.job_status(j) for j in finished],
+        finished_jobs=[web_jobs.job_status(j) for j in finished],
         plan_form=plan_form,
         form_version=row.version if form_version is None else form_version,
         conflict=conflict,
@@ -261,8 +263,8 @@ def save_stops(scenario_id: int):
                               form_version=version)
     before = len(row.stops)
     try:
-        row = db.save_scenario(db.session(), row, scenario, expected_version=version)
-    except db.Conflict:
+        row = store.save_scenario(db.session(), row, scenario, expected_version=version)
+    except store.Conflict:
         return _conflict_page(scenario_id, stop_rows=rows, conflict="stops")
     flash(_("Stops saved: %(now)d stops (%(before)d before).", now=len(scenario.stops), before=before), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="stops"), 303)
@@ -284,8 +286,8 @@ def save_settings(scenario_id: int):
         return _scenario_page(row, settings=settings, problems=shown_problems(err), problems_for="settings",
                               status=422, form_version=version)
     try:
-        row = db.save_scenario(db.session(), row, scenario, expected_version=version)
-    except db.Conflict:
+        row = store.save_scenario(db.session(), row, scenario, expected_version=version)
+    except store.Conflict:
         return _conflict_page(scenario_id, settings=settings, conflict="settings")
     flash(_("Settings saved."), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="settings"), 303)
@@ -296,7 +298,7 @@ def delete_scenario(scenario_id: int):
     row = get_scenario(scenario_id)
     access.require(access.DELETE, scenario_id)
     name = row.name
-    db.delete_scenario(db.session(), row)
+    store.delete_scenario(db.session(), row)
     flash(_("Scenario “%(name)s” deleted, with its plans.", name=name), "ok")
     return redirect(url_for("pages.index"), 303)
 
@@ -334,7 +336,7 @@ def start_plan(scenario_id: int):
 def job(job_id: int):
     row = get_job(job_id)
     access.require(access.VIEW, row.scenario_id)
-    status = jobs.job_status(row)
+    status = web_jobs.job_status(row)
     return render_template("jobs/show.html", job=row, status=status, scenario=row.scenario, num=num)
 
 
@@ -350,6 +352,6 @@ def cancel_job(job_id: int):
     return redirect(url_for("pages.job", job_id=job_id), 303)
 
 
-def latest_plans(limit: int = 50) -> list[db.PlanRow]:
+def latest_plans(limit: int = 50) -> list[store.PlanRow]:
     s = db.session()
-    return list(s.scalars(select(db.PlanRow).order_by(db.PlanRow.id.desc()).limit(limit)))
+    return list(s.scalars(select(store.PlanRow).order_by(store.PlanRow.id.desc()).limit(limit)))

@@ -8,8 +8,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from routeplanner import store
 from routeplanner.io import load_scenario
-from routeplanner.web import db
 
 SAMPLE = ("rokiskis", "scenario.toml")
 
@@ -18,12 +18,12 @@ def load_sample(app: Flask) -> int | None:
     """Store the sample scenario into an empty database; returns its id (None
     when the database has scenarios).  Processes starting together store it once."""
     engine = app.extensions["routeplanner.engine"]
-    with db.startup_transaction(engine) as conn, Session(bind=conn) as s:
-        if s.scalar(select(func.count()).select_from(db.ScenarioRow)):
+    with store.startup_transaction(engine) as conn, Session(bind=conn) as s:
+        if s.scalar(select(func.count()).select_from(store.ScenarioRow)):
             return None
         with as_file(files("routeplanner.data").joinpath(*SAMPLE)) as path:
             scenario = load_scenario(path)
-        row = db.ScenarioRow()
+        row = store.ScenarioRow()
         row.set_from_model(scenario)
         s.add(row)
         s.flush()

@@ -30,9 +30,11 @@ from typing import Any, Callable
 
 import pytest
 from flask.testing import FlaskClient
-
 from pgserver import EXTERNAL_URL_VARIABLE, PostgresServer, PostgresUnavailable
-from routeplanner.web import create_app, jobs
+
+from routeplanner import jobs
+from routeplanner.web import create_app
+from routeplanner.web import jobs as web_jobs
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -129,7 +131,7 @@ def _make_app(db_url: str, **config: Any):
 
 
 def _close_app(app) -> None:
-    jobs.stop_runner(app)
+    web_jobs.stop_runner(app)
     app.extensions["routeplanner.engine"].dispose()
 
 
@@ -167,9 +169,9 @@ def runner(app):
 @pytest.fixture
 def live_runner(app):
     """The app's real solve runner, started; stopped (children ended) afterwards."""
-    r = jobs.start_runner(app)
+    r = web_jobs.start_runner(app)
     yield r
-    jobs.stop_runner(app)
+    web_jobs.stop_runner(app)
 
 
 def _wait_job(client, job_id: int, until: Callable[[dict], bool] | None = None, timeout: float = 60.0) -> dict:

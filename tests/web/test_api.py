@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from routeplanner.store import PlanRow, ScenarioRow
 from routeplanner.web import access
-from routeplanner.web.db import PlanRow, ScenarioRow
 from routeplanner.web.openapi import document
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -49,9 +49,9 @@ def existing_ids(app, client, live_runner, wait_job) -> dict[str, int]:
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 60, "work_limit": 20}).get_json()
     done = wait_job(client, job["id"])
     assert done["status"] == "done", done
-    from routeplanner.web import jobs
+    from routeplanner.web import jobs as web_jobs
 
-    jobs.stop_runner(app)  # from here on, solves only queue
+    web_jobs.stop_runner(app)  # from here on, solves only queue
     queued = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 1}).get_json()
     return {"scenario_id": SAMPLE_ID, "plan_id": done["plan_id"], "job_id": queued["id"]}
 

@@ -17,9 +17,9 @@ import re
 
 import pytest
 
-from routeplanner.web import api, db, pages  # noqa: F401 - pages first: it imports its parts
-from routeplanner.web import pages_scenarios
-from routeplanner.web.db import ScenarioRow
+from routeplanner import store
+from routeplanner.store import ScenarioRow
+from routeplanner.web import api, db, pages, pages_scenarios  # noqa: F401 - pages first: it imports its parts
 
 pytestmark = pytest.mark.both_databases
 
@@ -39,7 +39,7 @@ def another_writer_saves(app, name: str) -> None:
     with db.new_session(app) as s:
         row = s.get(ScenarioRow, SAMPLE_ID)
         row.name = name
-        db.save_scenario(s, row)
+        store.save_scenario(s, row)
 
 
 def assert_stale(response, status: int, version: int) -> dict:
@@ -147,10 +147,10 @@ def test_two_sessions_racing_end_in_a_conflict(app):
         assert row_1.version == row_2.version == 1
         model = row_1.to_model()
         row_1.name = "first"
-        db.save_scenario(first, row_1, expected_version=1)
+        store.save_scenario(first, row_1, expected_version=1)
         row_2.name = "second"  # its check in Python still sees version 1
-        with pytest.raises(db.Conflict) as info:
-            db.save_scenario(second, row_2, model, expected_version=1)
+        with pytest.raises(store.Conflict) as info:
+            store.save_scenario(second, row_2, model, expected_version=1)
         assert info.value.version == 2
     assert (stored(app).name, stored(app).version) == ("first", 2)
 

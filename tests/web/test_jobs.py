@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from routeplanner import jobs
 from routeplanner.checker import check_plan
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
 from routeplanner.planio import plan_from_dict
-from routeplanner.web import db, jobs
-from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, utcnow
+from routeplanner.store import JobRow, PlanRow, ScenarioRow, utcnow
+from routeplanner.web import db
+from routeplanner.web import jobs as web_jobs
 
 SAMPLE_ID = 1
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +77,7 @@ def scenario_document(client) -> dict:
 def test_submit_validates_and_job_status_has_the_promised_keys(app):
     with db.new_session(app) as s:
         job = jobs.submit(s, SAMPLE_ID, time_limit_s=2, label="  spaced  ")
-        status = jobs.job_status(job)
+        status = web_jobs.job_status(job)
         assert BRIEF_KEYS <= set(status)
         assert json.loads(json.dumps(status)) == status
         assert (status["status"], status["time_limit_s"], status["label"]) == ("queued", 2.0, "spaced")
@@ -204,8 +206,8 @@ def test_two_runners_on_one_database_never_run_a_job_twice(app, make_app, client
     other = make_app()  # a second web process on the same database
     with db.new_session(app) as s:
         ids = [jobs.submit(s, SAMPLE_ID, time_limit_s=1).id for _ in range(3)]
-    jobs.start_runner(app)
-    jobs.start_runner(other)
+    web_jobs.start_runner(app)
+    web_jobs.start_runner(other)
     with db.new_session(app) as s:
         wait_for(lambda: s.scalar(select(func.count()).select_from(JobRow).where(JobRow.status == jobs.DONE)) == 3,
                  40, "three jobs done")
@@ -287,10 +289,10 @@ def test_a_server_killed_mid_solve_takes_its_solve_along_and_the_next_start_fail
 
 @pytest.mark.both_databases
 def test_stopping_the_runner_fails_its_running_jobs(app, client, wait_job):
-    runner = jobs.start_runner(app)
+    runner = web_jobs.start_runner(app)
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 60}).get_json()
     pid = wait_for(lambda: runner.pids().get(job["id"]), 10, "the child")
-    jobs.stop_runner(app)  # what `routeplanner serve` does on Ctrl-C / SIGTERM
+    web_jobs.stop_runner(app)  # what `routeplanner serve` does on Ctrl-C / SIGTERM
     assert not alive(pid)
     status = client.get(f"/api/jobs/{job['id']}").get_json()
     assert (status["status"], status["message"]) == ("failed", jobs.MSG_SERVER_STOPPED)
@@ -388,15 +390,22 @@ def test_routeplanner_serve_serves_solves_and_stops_cleanly(tmp_path):
 
 
 @pytest.mark.both_databases
-def test_routeplanner_worker_solves_what_the_web_queued(app, client, wait_job):
-    env = {**os.environ, "ROUTEPLANNER_DATABASE_URL": app.config["DATABASE_URL"]}
+def test_routeplanner_worker_solves_what_the_web_queued_without_flask(app, client, wait_job, tmp_path):
+    # PYTHONPROFILEIMPORTTIME: every module the worker and its solve processes import, on stderr.
+    env = {**os.environ, "ROUTEPLANNER_DATABASE_URL": app.config["DATABASE_URL"], "PYTHONPROFILEIMPORTTIME": "1"}
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 1}).get_json()
-    worker = subprocess.Popen(_command("worker"), env=env, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_job(client, job["id"], timeout=30)["status"] == "done"
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(15) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(10)
+    log = tmp_path / "imports.txt"
+    with log.open("w") as err:
+        worker = subprocess.Popen(_command("worker"), env=env, stderr=err)
+        try:
+            assert wait_job(client, job["id"], timeout=30)["status"] == "done"
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(15) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in log.read_text().splitlines() if line.startswith("import time:")}
+    assert "routeplanner.jobs" in imported and "ortools" in imported  # the log is real
+    assert not {m for m in imported if m.split(".")[0] in {"flask", "werkzeug", "routeplanner.web"}
+                or m.startswith("routeplanner.web")}

@@ -9,6 +9,7 @@ then opened by today's app.  Every test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +19,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy.orm import Session
 
+from routeplanner import store
 from routeplanner.io import load_scenario
 from routeplanner.io.jsonform import settings_to_dict
+from routeplanner.store import Base, JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import create_app, db
-from routeplanner.web.db import Base, JobRow, PlanRow, ScenarioRow, StopRow
 
 pytestmark = pytest.mark.both_databases
 
@@ -44,7 +47,7 @@ def old_ddl(dialect: str) -> list[str]:
 def make_old_database(db_url: str) -> dict[str, int]:
     """The database the code before migrations made, holding two scenarios (the newer
     one with stops, a plan and a job); returns their ids."""
-    engine = db.make_engine(db_url)
+    engine = store.make_engine(db_url)
     try:
         with engine.begin() as conn:
             for statement in old_ddl(engine.dialect.name):
@@ -139,7 +142,7 @@ def fingerprint(engine) -> dict:
 def test_revision_1_is_exactly_the_schema_before_migrations(db_url):
     from routeplanner.migrations import FIRST_REVISION, config
 
-    engine = db.make_engine(db_url)
+    engine = store.make_engine(db_url)
     try:
         with engine.begin() as conn:
             for statement in old_ddl(engine.dialect.name):
@@ -180,9 +183,9 @@ def test_a_database_from_before_migrations_is_upgraded_on_start_with_everything_
         # the upgraded schema is the one a new database gets
         assert schema_differences(engine) == []
         if engine.dialect.name == "sqlite":
-            fresh = db.make_engine(db_url.replace(".sqlite", "-fresh.sqlite"))
+            fresh = store.make_engine(db_url.replace(".sqlite", "-fresh.sqlite"))
             try:
-                with db.startup_transaction(fresh, foreign_keys=False) as conn:
+                with store.startup_transaction(fresh, foreign_keys=False) as conn:
                     migrate(conn, Base.metadata)
                 assert sqlite_schema(engine) == sqlite_schema(fresh)
             finally:
@@ -200,6 +203,30 @@ def test_a_database_from_before_migrations_is_upgraded_on_start_with_everything_
         close(app)
     app = open_app(db_url)  # a second start finds nothing to do
     close(app)
+
+
+def test_routeplanner_db_upgrade_upgrades_a_database_from_before_migrations(db_url):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from routeplanner.migrations import head
+
+    ids = make_old_database(db_url)
+    env = {**os.environ, "ROUTEPLANNER_DATABASE_URL": db_url}
+    done = subprocess.run([str(Path(sys.executable).parent / "routeplanner"), "db", "upgrade"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"revision {head()}" in done.stderr
+    engine = store.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head()
+        assert schema_differences(engine) == []
+        with Session(engine) as s:
+            assert s.get(ScenarioRow, ids["scenario"]).to_model().stops == SAMPLE.stops
+    finally:
+        engine.dispose()
 
 
 def test_processes_starting_together_on_an_old_database_migrate_it_once(db_url):
@@ -232,7 +259,7 @@ def test_downgrade_and_upgrade_again_keep_the_data(app, client):
     engine = app.extensions["routeplanner.engine"]
     before = client.get("/api/scenarios/1").get_json()
     for target in (FIRST_REVISION, "head"):
-        with db.startup_transaction(engine, foreign_keys=False) as conn:
+        with store.startup_transaction(engine, foreign_keys=False) as conn:
             (command.downgrade if target == FIRST_REVISION else command.upgrade)(config(conn), target)
     engine.dispose()
     assert client.get("/api/scenarios/1").get_json() == before

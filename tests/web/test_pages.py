@@ -13,10 +13,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from routeplanner import jobs, store
 from routeplanner.io import read_stops_bytes
 from routeplanner.io.jsonform import scenario_to_dict
 from routeplanner.planio import plan_to_dict
-from routeplanner.web import db, jobs
+from routeplanner.web import db
 
 SAMPLE_ID = 1
 
@@ -80,13 +81,13 @@ def add_plan(app, scenario_id: int, label: str = "", *, time_limit_s: float = 5.
     from routeplanner.solver import solve
 
     with db.new_session(app) as s:
-        row = s.get(db.ScenarioRow, scenario_id)
+        row = s.get(store.ScenarioRow, scenario_id)
         scenario = row.to_model()
         if vehicles is not None:
             scenario = dataclasses.replace(scenario, vehicles=vehicles)
         plan = solve(scenario, time_limit_s=time_limit_s, work_limit=work_limit)
         t = plan.totals
-        prow = db.PlanRow(
+        prow = store.PlanRow(
             scenario_id=scenario_id, label=label, plan=plan_to_dict(plan), scenario_snapshot=scenario_to_dict(scenario),
             params={"time_limit_s": time_limit_s, "work_limit": work_limit}, solver_version=plan.info.solver,
             run_time_s=plan.info.run_time_s, distance_km=t.distance_km, stops_served=t.stops_served,
@@ -153,7 +154,7 @@ def test_new_scenario_form(client):
 def test_upload_creates_the_scenario(app, client):
     sid = new_scenario(client)
     with db.new_session(app) as s:
-        row = s.get(db.ScenarioRow, sid)
+        row = s.get(store.ScenarioRow, sid)
         model = row.to_model()
     assert model.name == SETTINGS["name"]
     assert model.depot.lat == pytest.approx(55.9644)
@@ -181,11 +182,11 @@ def test_upload_xlsx(app, client):
     data = dict(SETTINGS, stops_file=(io.BytesIO(buf.getvalue()), "stops.xlsx"))
     response = client.post("/scenarios/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 303, text(response)
-    assert count(app, db.StopRow) > 53
+    assert count(app, store.StopRow) > 53
 
 
 def test_bad_upload_lists_every_problem_and_saves_nothing(app, client):
-    before = (count(app, db.ScenarioRow), count(app, db.StopRow))
+    before = (count(app, store.ScenarioRow), count(app, store.StopRow))
     bad = HEADER + (
         "a,Alpha,55.9,25.6,many,weekly,,,,,\n"
         "b,Beta,95,25.6,10,sometimes,,,,,\n"
@@ -206,7 +207,7 @@ def test_bad_upload_lists_every_problem_and_saves_nothing(app, client):
     assert ("my &lt;stops&gt;.csv", "4", "priority") in cells
     assert ("settings", "—", "depot.lat") in cells
     assert ("settings", "—", "cycle.days") in cells
-    assert (count(app, db.ScenarioRow), count(app, db.StopRow)) == before
+    assert (count(app, store.ScenarioRow), count(app, store.StopRow)) == before
     # what was typed stays in the form
     assert 'value="95"' in body and "Hostile &lt;b&gt;test&lt;/b&gt;" in body
 
@@ -223,13 +224,13 @@ def test_bad_upload_lists_every_problem_and_saves_nothing(app, client):
     ],
 )
 def test_bad_files_are_refused_cleanly(app, client, payload):
-    before = count(app, db.ScenarioRow)
+    before = count(app, store.ScenarioRow)
     data = dict(SETTINGS)
     data.update(payload)
     response = client.post("/scenarios/new", data=data, content_type="multipart/form-data")
     body = assert_friendly(response, 422)
     assert "problem" in body
-    assert count(app, db.ScenarioRow) == before
+    assert count(app, store.ScenarioRow) == before
 
 
 def test_too_large_upload_gets_a_page(app, client):
@@ -245,9 +246,9 @@ def test_copy_scenario(app, client):
     assert response.status_code == 303
     new_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with db.new_session(app) as s:
-        row = s.get(db.ScenarioRow, new_id)
+        row = s.get(store.ScenarioRow, new_id)
         assert row.copied_from_id == SAMPLE_ID and row.name == "Copy <two>"
-        assert len(row.stops) == len(s.get(db.ScenarioRow, SAMPLE_ID).stops)
+        assert len(row.stops) == len(s.get(store.ScenarioRow, SAMPLE_ID).stops)
     response = client.post("/scenarios/copy", data={"copy_from": str(SAMPLE_ID), "name": ""})
     assert response.status_code == 303
     body = text(client.get(response.headers["Location"]))
@@ -317,7 +318,7 @@ def test_edit_stops_saves_all_changes(app, client):
     response = client.post(f"/scenarios/{SAMPLE_ID}/stops", data=data)
     assert response.status_code == 303, text(response)[:2000]
     with db.new_session(app) as s:
-        model = s.get(db.ScenarioRow, SAMPLE_ID).to_model()
+        model = s.get(store.ScenarioRow, SAMPLE_ID).to_model()
     assert len(model.stops) == n  # one deleted, one added
     first = model.stop(first_id)
     assert first.loans_per_visit == 99.5 and first.frequency.period_weeks == 1
@@ -329,7 +330,7 @@ def test_edit_stops_saves_all_changes(app, client):
 
 def test_edit_stops_with_problems_saves_nothing(app, client):
     with db.new_session(app) as s:
-        before = s.get(db.ScenarioRow, SAMPLE_ID).to_model()
+        before = s.get(store.ScenarioRow, SAMPLE_ID).to_model()
     data = stops_form(client, SAMPLE_ID)
     data.update({
         "stop-2-loans_per_visit": "lots",
@@ -347,7 +348,7 @@ def test_edit_stops_with_problems_saves_nothing(app, client):
     assert body.count('class="has-problem') >= 5
     assert 'value="lots"' in body  # the coordinator's typing is kept
     with db.new_session(app) as s:
-        assert s.get(db.ScenarioRow, SAMPLE_ID).to_model() == before
+        assert s.get(store.ScenarioRow, SAMPLE_ID).to_model() == before
 
 
 def test_deleting_every_stop_is_refused(app, client):
@@ -357,7 +358,7 @@ def test_deleting_every_stop_is_refused(app, client):
             data[key.replace("-id", "-delete")] = "1"
     body = assert_friendly(client.post(f"/scenarios/{SAMPLE_ID}/stops", data=data), 422)
     assert "at least one stop" in body
-    assert count(app, db.StopRow) == 53
+    assert count(app, store.StopRow) == 53
 
 
 @pytest.mark.both_databases
@@ -393,7 +394,7 @@ def test_settings_add_a_second_vehicle_and_change_everything(app, client):
     response = client.post(f"/scenarios/{SAMPLE_ID}/settings", data=data)
     assert response.status_code == 303, text(response)[:3000]
     with db.new_session(app) as s:
-        model = s.get(db.ScenarioRow, SAMPLE_ID).to_model()
+        model = s.get(store.ScenarioRow, SAMPLE_ID).to_model()
     assert model.name == "Two vans" and model.depot.name == "Library"
     assert model.cycle.weeks == 4 and model.cycle.days == ("Mon", "Wed", "Fri")
     assert model.cycle.start_date == date(2027, 1, 4)
@@ -407,12 +408,12 @@ def test_settings_add_a_second_vehicle_and_change_everything(app, client):
     data["vehicle-1-delete"] = "1"
     assert client.post(f"/scenarios/{SAMPLE_ID}/settings", data=data).status_code == 303
     with db.new_session(app) as s:
-        assert len(s.get(db.ScenarioRow, SAMPLE_ID).to_model().vehicles) == 1
+        assert len(s.get(store.ScenarioRow, SAMPLE_ID).to_model().vehicles) == 1
 
 
 def test_bad_settings_save_nothing(app, client):
     with db.new_session(app) as s:
-        before = s.get(db.ScenarioRow, SAMPLE_ID).settings
+        before = s.get(store.ScenarioRow, SAMPLE_ID).settings
     data = {
         "name": "",
         "depot_lat": "north",
@@ -433,7 +434,7 @@ def test_bad_settings_save_nothing(app, client):
         assert f"<code>{key}</code>" in body, key
     assert 'value="north"' in body
     with db.new_session(app) as s:
-        assert s.get(db.ScenarioRow, SAMPLE_ID).settings == before
+        assert s.get(store.ScenarioRow, SAMPLE_ID).settings == before
 
 
 def test_only_travel_methods_that_plan_are_offered(app, client):
@@ -494,7 +495,7 @@ def test_plan_button_queues_a_solve_and_shows_progress(app, client):
     job_url = response.headers["Location"]
     job_id = int(job_url.rsplit("/", 1)[1])
     with db.new_session(app) as s:
-        job = s.get(db.JobRow, job_id)
+        job = s.get(store.JobRow, job_id)
         assert job.status == "queued" and job.params["time_limit_s"] == 7.0 and job.params["label"] == "quick <one>"
     body = assert_friendly(client.get(job_url), 200)
     assert f'data-job-url="/api/jobs/{job_id}"' in body
@@ -512,10 +513,10 @@ def test_plan_button_queues_a_solve_and_shows_progress(app, client):
 
 @pytest.mark.parametrize("limit", ["abc", "0", "-5", "99999999"])
 def test_plan_with_a_bad_time_limit(app, client, limit):
-    before = count(app, db.JobRow)
+    before = count(app, store.JobRow)
     body = assert_friendly(client.post(f"/scenarios/{SAMPLE_ID}/plan", data={"time_limit_s": limit}), 422)
     assert "time_limit_s" in body
-    assert count(app, db.JobRow) == before
+    assert count(app, store.JobRow) == before
 
 
 def test_plan_unknown_scenario_and_job(client):
@@ -655,7 +656,7 @@ def test_compare_two_plans(app, client, hostile):
 
 
 def test_compare_highlights_differences():
-    from routeplanner.model import Cycle, Plan, Route, Totals, Travel, Visit, Place
+    from routeplanner.model import Cycle, Place, Plan, Route, Totals, Travel, Visit
     from routeplanner.web.pages_text import compare_metrics, moved_stops
 
     depot = Place("D", 55.0, 25.0)
@@ -804,8 +805,8 @@ def test_repeated_dates():
 
 @pytest.mark.both_databases
 def test_text_longer_than_storage_is_refused(app, client):
-    before = count(app, db.ScenarioRow)
+    before = count(app, store.ScenarioRow)
     long_csv = HEADER + f"x,{'N' * 301},55.9,25.6,10,,,,,,\n" + f"{'i' * 201},Short,55.9,25.6,10,,,,,,\n"
     body = assert_friendly(upload(client, long_csv, name="n" * 301), 422)
     assert "at most 300 characters" in body and "at most 200 characters" in body
-    assert count(app, db.ScenarioRow) == before
+    assert count(app, store.ScenarioRow) == before

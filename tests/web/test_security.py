@@ -17,9 +17,10 @@ import pytest
 from flask import session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import validate_csrf
-
-from routeplanner.web import db, jobs
 from test_pages import add_plan
+
+from routeplanner import jobs
+from routeplanner.web import db
 
 SAMPLE_ID = 1
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rokiskis"

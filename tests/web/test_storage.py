@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from routeplanner.web import db, jobs
-from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, StopRow, utcnow
+from routeplanner import jobs, store
+from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow, utcnow
+from routeplanner.web import db
+from routeplanner.web import jobs as web_jobs
 
 pytestmark = pytest.mark.both_databases
 
@@ -86,7 +88,7 @@ def test_plans_and_jobs_round_trip(app):
         assert (job.started_at, job.finished_at) == (started, started + timedelta(hours=1))
         assert job.started_at.tzinfo is None
         assert job.cancel_requested is True and job.plan_id == plan_id
-        status = jobs.job_status(job)
+        status = web_jobs.job_status(job)
         assert (status["started_at"], status["elapsed_s"]) == ("2026-03-29T00:30:15Z", 3600.0)
 
 
@@ -115,7 +117,7 @@ def test_processes_starting_together_on_an_empty_database_make_it_once(db_url):
     from startup_race import start_together
 
     assert start_together(db_url, 4) == []
-    engine = db.make_engine(db_url)
+    engine = store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(ScenarioRow)) == 1

@@ -19,9 +19,10 @@ import pytest
 from builders import STOP_ROW_XML, TEN_CELLS_XML, xlsx_bomb
 from sqlalchemy import func, select
 
+from routeplanner import jobs
 from routeplanner.errors import InputError
-from routeplanner.web import db, jobs
-from routeplanner.web.db import JobRow, ScenarioRow, StopRow
+from routeplanner.store import JobRow, ScenarioRow, StopRow
+from routeplanner.web import db
 
 SAMPLE_ID = 1  # the sample scenario of a fresh database
 FORM = {"name": "Upload", "depot_lat": "55.96", "depot_lon": "25.59"}

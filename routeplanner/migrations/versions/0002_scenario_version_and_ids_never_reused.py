@@ -5,7 +5,7 @@
 * SQLite: ``scenarios``, ``plans`` and ``jobs`` get ``AUTOINCREMENT``, so a
   link to a deleted row never opens a newer one (issue 9, point 11).  SQLite
   adds it only by rebuilding the table (batch mode); the rebuild runs with
-  foreign keys off (``web.db.startup_transaction``), else dropping the old
+  foreign keys off (``routeplanner.store.startup_transaction``), else dropping the old
   table would delete the rows that refer to it.  PostgreSQL's sequences never
   reuse ids already.
 
