@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from routeplanner import limits
 from routeplanner import text as text_rule
@@ -440,19 +441,60 @@ def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scen
 # --- writing ------------------------------------------------------------------
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value)  # repr round-trips exactly and always has "." or "e"
+        # repr round-trips exactly and always has "." or "e"
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
     if isinstance(value, str):
         # A JSON string is a valid TOML basic string (same escapes).
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
+        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Plain data (JSON, parsed TOML, form fields) as TOML text: top-level keys, then tables,
+    then arrays of tables; None values are left out.
+
+    Whatever types the data has, the TOML says the same (a number given as
+    text stays text), so the scenario reader reports wrong types itself: the
+    web service checks what a client sends by writing it here and reading it
+    back with :func:`scenario_from_toml_text`.
+    """
+    scalars: list[str] = []
+    tables: list[str] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        k = _toml_key(str(key))
+        if isinstance(value, Mapping):
+            tables += ["", f"[{k}]"] + _toml_pairs(value)
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            for item in value:
+                tables += ["", f"[[{k}]]"] + _toml_pairs(item)
+        else:
+            scalars.append(f"{k} = {_toml_value(value)}")
+    return "\n".join(scalars + tables) + "\n"
+
+
+def _toml_pairs(table: Mapping[str, Any]) -> list[str]:
+    return [f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in table.items() if v is not None]
 
 
 def _toml_table(header: str, pairs: list[tuple[str, Any]]) -> list[str]:

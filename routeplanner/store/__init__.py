@@ -26,6 +26,9 @@ No Flask here: the web app (``routeplanner.web.db``) and the solve worker
 from routeplanner.store.engine import STARTUP_LOCK_ID, make_engine, open_sessions, startup_transaction
 from routeplanner.store.rows import (
     MAX_ID,
+    MAX_NAME,
+    MAX_STOP_ID,
+    MAX_STOP_NAME,
     UNSTORABLE,
     Base,
     JobRow,
@@ -39,7 +42,8 @@ from routeplanner.store.rows import (
 from routeplanner.store.scenarios import Conflict, delete_scenario, etag, save_scenario, scenarios
 
 __all__ = [
-    "MAX_ID", "STARTUP_LOCK_ID", "UNSTORABLE", "Base", "Conflict", "JobRow", "PlanRow", "ScenarioRow", "StopRow",
+    "MAX_ID", "MAX_NAME", "MAX_STOP_ID", "MAX_STOP_NAME", "STARTUP_LOCK_ID", "UNSTORABLE", "Base", "Conflict",
+    "JobRow", "PlanRow", "ScenarioRow", "StopRow",
     "delete_scenario", "etag", "make_engine", "open_sessions", "save_scenario", "scenarios", "startup_transaction",
     "unstorable", "utcnow", "valid_id",
 ]

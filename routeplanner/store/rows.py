@@ -31,6 +31,11 @@ UNSTORABLE = FORBIDDEN
 unstorable = forbidden
 
 
+#: What the text columns hold: longer names and ids are refused before they are stored
+#: (``routeplanner.services.storage_problems``).
+MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -50,7 +55,7 @@ class ScenarioRow(Base):
     __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
     #: depot, cycle, vehicles, travel, solver (see io.jsonform.settings_to_dict)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -90,8 +95,8 @@ class StopRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    stop_id: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(300))
+    stop_id: Mapped[str] = mapped_column(String(MAX_STOP_ID))
+    name: Mapped[str] = mapped_column(String(MAX_STOP_NAME))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(Text, default="")

@@ -30,10 +30,9 @@ import csv
 import dataclasses
 import io
 import json
-import math
 import re
 import tomllib
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable, Mapping, NamedTuple
 
@@ -44,9 +43,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import jobs, limits, store
+from routeplanner import jobs, limits, services, store
 from routeplanner.errors import InputError, Problem
-from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
+from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
@@ -59,7 +58,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 #: the server (not something a browser can hand over), OSRM is not built yet.
 WEB_TRAVEL_METHODS = ("haversine", "geodesic")
 #: Lengths the storage columns hold.
-MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
 #: Plans in one comparison.
 MAX_COMPARE = 10
 #: Stops in one scenario (routeplanner.limits: the readers refuse the first one past it).
@@ -210,56 +208,6 @@ def _is_multipart() -> bool:
 # --- scenario validation ------------------------------------------------------------------
 
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def to_toml(data: Mapping[str, Any]) -> str:
-    """Plain data (JSON or parsed TOML) as TOML text; None values are left out.
-
-    Written for validation, not beauty: whatever types the data has, the
-    TOML says the same, so the scenario reader reports wrong types itself.
-    """
-    scalars, tables, arrays = [], [], []
-    for key, value in data.items():
-        if value is None:
-            continue
-        k = _toml_key(str(key))
-        if isinstance(value, dict):
-            tables.append(f"[{k}]")
-            tables += [f"{_toml_key(str(kk))} = {_toml_value(vv)}" for kk, vv in value.items() if vv is not None]
-            tables.append("")
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for item in value:
-                arrays.append(f"[[{k}]]")
-                arrays += [f"{_toml_key(str(kk))} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
-                arrays.append("")
-        else:
-            scalars.append(f"{k} = {_toml_value(value)}")
-    return "\n".join(scalars + [""] + tables + arrays)
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -313,19 +261,6 @@ _CONTROL = store.UNSTORABLE  # control characters and lone surrogates: not stora
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _length_problems(scenario: Scenario, source: str, stops_file: str) -> list[Problem]:
-    """What the storage columns cannot hold (the importers have refused control characters)."""
-    problems = []
-    if len(scenario.name) > MAX_NAME:
-        problems.append(Problem(source, None, "name", scenario.name[:60] + "...", f"at most {MAX_NAME} characters"))
-    for i, stop in enumerate(scenario.stops):
-        if len(stop.id) > MAX_STOP_ID:
-            problems.append(Problem(stops_file, i + 2, "id", stop.id[:60] + "...", f"at most {MAX_STOP_ID} characters"))
-        if len(stop.name) > MAX_STOP_NAME:
-            problems.append(Problem(stops_file, i + 2, "name", stop.name[:60] + "...", f"at most {MAX_STOP_NAME} characters"))
-    return problems
-
-
 def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], column=lambda k: k) -> dict[str, Any]:
     """Refuse what only makes sense on the command line: files on the server."""
     data = dict(data)
@@ -374,7 +309,7 @@ def validate_scenario(
                      for p in err.problems]
         more = err.omitted
     if scenario is not None:
-        problems += _length_problems(scenario, source, stops_upload[0])
+        problems += services.storage_problems(scenario, source, stops_upload[0])
     if problems:
         raise InputError(problems, more=more)
     assert scenario is not None
@@ -768,7 +703,7 @@ def _precondition(row: ScenarioRow, body: Mapping[str, Any] | None, *, form: boo
 def _save(row: ScenarioRow, scenario: Scenario, check: Precondition) -> ScenarioRow:
     """Save (committed) with the check; a writer that got in first: :class:`Stale`."""
     try:
-        return store.save_scenario(db.session(), row, scenario, expected_version=check.version)
+        return services.save_scenario(db.session(), row, scenario, expected_version=check.version)
     except store.Conflict as c:
         raise _conflict(c, check) from None
 
@@ -841,11 +776,7 @@ def create_scenario():
                                         request.form)
     else:
         scenario = scenario_from_json(_json_object())
-    s = db.session()
-    row = ScenarioRow()
-    row.set_from_model(scenario)
-    s.add(row)
-    s.commit()
+    row = services.create_scenario(db.session(), scenario)
     return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
 
 
@@ -888,20 +819,8 @@ def copy_scenario(scenario_id: int):
     access.require(access.VIEW, scenario_id)
     access.require(access.EDIT, None)
     body = _json_object(required=False)
-    name = body.get("name")
-    if name is None:
-        name = _("%(name)s (copy)", name=src.name)[:MAX_NAME]
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        raise InputError([Problem("request", None, "name", _short(name), f"the new scenario's name, 1 to {MAX_NAME} characters")])
-    if store.unstorable(name):
-        raise InputError([Problem("request", None, "name", _short(_CONTROL.sub("?", name)),
-                                  "text without control characters")])
-    s = db.session()
-    row = ScenarioRow(copied_from_id=src.id)
-    row.set_from_model(src.to_model())
-    row.name = name.strip()
-    s.add(row)
-    s.commit()
+    name = services.copy_name(body.get("name"), _("%(name)s (copy)", name=src.name))
+    row = services.copy_scenario(db.session(), src, name)
     return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
 
 
@@ -947,7 +866,7 @@ def solve_scenario(scenario_id: int):
     if unknown:
         raise InputError([Problem("request", None, k, _short(body[k]), "one of time_limit_s, work_limit, label")
                           for k in unknown])
-    job = jobs.submit(
+    job = services.start_solve(
         db.session(),
         scenario_id,
         time_limit_s=body.get("time_limit_s"),

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from routeplanner import services
 from routeplanner.errors import InputError, Problem
-from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record
+from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record, to_toml
 from routeplanner.io.scenario import TRAVEL_METHODS
 from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS, Scenario
@@ -60,45 +60,6 @@ def _real(text: str) -> float | str | None:
 def _whole(text: str) -> int | float | str | None:
     """Like :func:`_real`; the reader refuses a non-whole number with its own message."""
     return _real(text)
-
-
-# --- a small TOML writer ----------------------------------------------------------
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def to_toml(data: Mapping[str, Any]) -> str:
-    """Top-level keys, then tables, then arrays of tables; None values are left out."""
-    lines: list[str] = []
-    tables: list[tuple[str, Mapping[str, Any]]] = []
-    arrays: list[tuple[str, list[Mapping[str, Any]]]] = []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, Mapping):
-            tables.append((key, value))
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            arrays.append((key, value))
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, table in tables:
-        lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None]
-    for key, items in arrays:
-        for item in items:
-            lines += ["", f"[[{key}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None]
-    return "\n".join(lines) + "\n"
 
 
 # --- settings ----------------------------------------------------------------------
@@ -318,28 +279,6 @@ class ShownProblem:
     expected: str
 
 
-#: What the storage columns hold (web.db): longer text is refused like any other bad value.
-MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME = 300, 200, 300
-
-
-def _length_problems(scenario: Scenario, stops_name: str, row_map: Mapping[int, int] | None) -> list[Problem]:
-    """What the storage columns cannot hold (the importers have refused control characters)."""
-    problems = []
-    if len(scenario.name) > MAX_NAME:
-        problems.append(Problem(SETTINGS_SOURCE, None, "name", scenario.name[:60] + "…",
-                                f"a name of at most {MAX_NAME} characters"))
-    for i, stop in enumerate(scenario.stops):
-        row = i + 2  # the header is row 1
-        row = row_map.get(row, row) if row_map else row
-        if len(stop.id) > MAX_STOP_ID:
-            problems.append(Problem(stops_name, row, "id", stop.id[:60] + "…",
-                                    f"an id of at most {MAX_STOP_ID} characters"))
-        if len(stop.name) > MAX_STOP_NAME:
-            problems.append(Problem(stops_name, row, "name", stop.name[:60] + "…",
-                                    f"a name of at most {MAX_STOP_NAME} characters"))
-    return problems
-
-
 #: "row 12" or "row 2,002" in a problem's expected-text (routeplanner.limits writes thousands with commas).
 _ROW = re.compile(r"\brow (\d{1,3}(?:,\d{3})+|\d+)\b")
 
@@ -373,7 +312,8 @@ def build_scenario(
                     re.sub(_ROW, shown, p.expected) if p.file == filename else p.expected)
             for p in err.problems
         ], more=err.omitted) from None
-    problems = _length_problems(scenario, filename, row_map)
+    problems = services.storage_problems(scenario, SETTINGS_SOURCE, filename,
+                                         lambda i: row_map.get(i + 2, i + 2) if row_map else i + 2)
     if problems:
         raise InputError(problems)
     return scenario

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from routeplanner import jobs, store
+from routeplanner import jobs, services, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS
 from routeplanner.io.cells import safe_cell
@@ -32,6 +32,7 @@ from routeplanner.web import jobs as web_jobs
 from routeplanner.web.pages import bp, get_job, get_scenario, not_found
 from routeplanner.web.pages_forms import (
     FORM_TRAVEL_METHODS,
+    SETTINGS_SOURCE,
     STOPS_SOURCE,
     SettingsForm,
     ShownProblem,
@@ -113,11 +114,7 @@ def create_scenario():
         scenario = build_scenario(settings, (upload.filename, data))
     except InputError as err:
         return _new_page(settings, shown_problems(err), 422)
-    row = store.ScenarioRow()
-    row.set_from_model(scenario)
-    s = db.session()
-    s.add(row)
-    s.commit()
+    row = services.create_scenario(db.session(), scenario)
     flash(ngettext("Scenario created with %(num)d stop.", "Scenario created with %(num)d stops.",
                    len(scenario.stops)), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
@@ -128,20 +125,13 @@ def copy_scenario(scenario_id: int):
     source = get_scenario(scenario_id)
     access.require(access.VIEW, scenario_id)
     access.require(access.EDIT)
-    name = (request.form.get("name") or "").strip() or _("Copy of %(name)s", name=source.name)
-    if len(name) > 300:
-        problem = ShownProblem(_("settings"), None, "name", name[:60] + "…", _("a name of at most 300 characters"))
-        return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=name, copy_from=scenario_id)
-    if store.unstorable(name):
-        shown = store.UNSTORABLE.sub("?", name)
-        problem = ShownProblem(_("settings"), None, "name", shown[:60], _("text without control characters"))
-        return _new_page(SettingsForm.defaults(), [problem], 422, copy_name=shown, copy_from=scenario_id)
-    s = db.session()
-    row = store.ScenarioRow(copied_from_id=source.id)
-    row.set_from_model(source.to_model())
-    row.name = name
-    s.add(row)
-    s.commit()
+    requested = (request.form.get("name") or "").strip() or None  # left empty: the default name
+    try:
+        name = services.copy_name(requested, _("%(name)s (copy)", name=source.name), SETTINGS_SOURCE)
+    except InputError as err:
+        shown = store.UNSTORABLE.sub("?", requested or "")
+        return _new_page(SettingsForm.defaults(), shown_problems(err), 422, copy_name=shown, copy_from=scenario_id)
+    row = services.copy_scenario(db.session(), source, name)
     flash(_("Copied “%(source)s” as “%(name)s”.", source=source.name, name=name), "ok")
     return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
 
@@ -263,7 +253,7 @@ def save_stops(scenario_id: int):
                               form_version=version)
     before = len(row.stops)
     try:
-        row = store.save_scenario(db.session(), row, scenario, expected_version=version)
+        row = services.save_scenario(db.session(), row, scenario, expected_version=version)
     except store.Conflict:
         return _conflict_page(scenario_id, stop_rows=rows, conflict="stops")
     flash(_("Stops saved: %(now)d stops (%(before)d before).", now=len(scenario.stops), before=before), "ok")
@@ -286,7 +276,7 @@ def save_settings(scenario_id: int):
         return _scenario_page(row, settings=settings, problems=shown_problems(err), problems_for="settings",
                               status=422, form_version=version)
     try:
-        row = store.save_scenario(db.session(), row, scenario, expected_version=version)
+        row = services.save_scenario(db.session(), row, scenario, expected_version=version)
     except store.Conflict:
         return _conflict_page(scenario_id, settings=settings, conflict="settings")
     flash(_("Settings saved."), "ok")
@@ -321,7 +311,7 @@ def start_plan(scenario_id: int):
             problems.append(Problem(_("plan"), None, "time_limit_s", text, _("seconds, more than 0")))
     if not problems:
         try:
-            job = jobs.submit(db.session(), row.id, time_limit_s=limit, label=label)
+            job = services.start_solve(db.session(), row.id, time_limit_s=limit, label=label)
         except InputError as err:
             problems = err.problems
         except jobs.JobNotFound:

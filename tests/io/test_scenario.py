@@ -402,3 +402,19 @@ def test_stops_problems_past_the_listed_hundred_are_still_counted(tmp_path):
                             "name,lat,lon,loans_per_visit\n" + rows))
     assert err.value.problems[0].column == "travel.speed_kmh"  # the scenario's own first
     assert (len(err.value.problems), err.value.total) == (100, 301)
+
+
+def test_to_toml_writes_any_plain_data_so_that_toml_reads_the_same_back():
+    import math
+    import tomllib
+
+    from routeplanner.io import to_toml
+
+    data = {"name": 'a "quoted" name', "weird key": 1.5, "flag": True, "none": None,
+            "depot": {"lat": 55.9, "lon": float("inf"), "skip": None}, "vehicles": [{"name": "V"}, {"name": "W"}],
+            "days": ["Mon", None, "Tue"], "nested": {"inline": {"a": 1}}}
+    back = tomllib.loads(to_toml(data))
+    assert back["name"] == 'a "quoted" name' and back["weird key"] == 1.5 and back["flag"] is True
+    assert "none" not in back and "skip" not in back["depot"] and math.isinf(back["depot"]["lon"])
+    assert back["vehicles"] == [{"name": "V"}, {"name": "W"}] and back["days"] == ["Mon", "Tue"]
+    assert back["nested"] == {"inline": {"a": 1}}

@@ -252,7 +252,7 @@ def test_copy_scenario(app, client):
     response = client.post("/scenarios/copy", data={"copy_from": str(SAMPLE_ID), "name": ""})
     assert response.status_code == 303
     body = text(client.get(response.headers["Location"]))
-    assert "Copy of Rokiškis" in body
+    assert "(sample) (copy)" in body  # one rule for every copy (routeplanner.services.copy_name)
 
 
 def test_copy_unknown_or_bad(client):

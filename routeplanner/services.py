@@ -1,0 +1,111 @@
+"""The service's use cases, each rule in one place: plain Python over the model and the store.
+
+The JSON API (``web/api.py``) and the pages (``web/pages_*.py``) are
+adapters: they turn a request into a :class:`~routeplanner.model.Scenario`
+(through the importers) or a name, call a function here, and turn its
+result or its :class:`~routeplanner.errors.InputError` into JSON or HTML.
+Nothing here knows Flask; the session is the caller's (one per request).
+
+* :func:`create_scenario`, :func:`copy_scenario`, :func:`save_scenario`
+  (new settings, or a new stops table): what may be stored
+  (:func:`storage_problems`, :func:`copy_name`) is checked here, for every
+  entry point alike;
+* :func:`start_solve`: a solve queued for the worker (:mod:`routeplanner.jobs`).
+
+Messages are English, as every problem the importers report; the adapters
+translate what they show.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from routeplanner import jobs, store
+from routeplanner.errors import InputError, Problem
+from routeplanner.model import Scenario
+from routeplanner.store import MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME, JobRow, ScenarioRow
+
+#: How long a value is shown in a problem.
+_SHOWN = 60
+
+
+def _row(i: int) -> int:
+    return i + 2  # the stops table's header is row 1
+
+
+def storage_problems(scenario: Scenario, source: str, stops_file: str,
+                     row_of: Callable[[int], int] = _row) -> list[Problem]:
+    """What the storage columns cannot hold (the importers have refused control characters
+    already): names and ids longer than their columns.  ``row_of(i)``: the row of stop ``i``
+    as the user sees it (the spreadsheet's row by default; the editor's row on the pages)."""
+    problems = []
+    if len(scenario.name) > MAX_NAME:
+        problems.append(Problem(source, None, "name", scenario.name[:_SHOWN] + "…",
+                                f"a name of at most {MAX_NAME} characters"))
+    for i, stop in enumerate(scenario.stops):
+        if len(stop.id) > MAX_STOP_ID:
+            problems.append(Problem(stops_file, row_of(i), "id", stop.id[:_SHOWN] + "…",
+                                    f"an id of at most {MAX_STOP_ID} characters"))
+        if len(stop.name) > MAX_STOP_NAME:
+            problems.append(Problem(stops_file, row_of(i), "name", stop.name[:_SHOWN] + "…",
+                                    f"a name of at most {MAX_STOP_NAME} characters"))
+    return problems
+
+
+def copy_name(requested: object, default: str, source: str = "request") -> str:
+    """The name of a copy: ``requested`` stripped, or ``default`` (such as "X (copy)", cut to
+    fit) when it is None.  Raises :class:`InputError` for a name that is blank or cannot be
+    stored.  (A form field left empty is no name given: the pages pass None for it.)"""
+    if requested is None:
+        return default.strip()[:MAX_NAME]
+    if not isinstance(requested, str) or not requested.strip() or len(requested.strip()) > MAX_NAME:
+        shown = requested[:_SHOWN] + "…" if isinstance(requested, str) else repr(requested)[:_SHOWN]
+        raise InputError([Problem(source, None, "name", shown, f"a name of 1 to {MAX_NAME} characters")])
+    if store.unstorable(requested):
+        raise InputError([Problem(source, None, "name", store.UNSTORABLE.sub("?", requested)[:_SHOWN],
+                                  "text without control characters")])
+    return requested.strip()
+
+
+def _check(scenario: Scenario, source: str, stops_file: str, row_of: Callable[[int], int]) -> None:
+    problems = storage_problems(scenario, source, stops_file, row_of)
+    if problems:
+        raise InputError(problems)
+
+
+def create_scenario(s: Session, scenario: Scenario, *, source: str = "scenario", stops_file: str = "stops",
+                    row_of: Callable[[int], int] = _row) -> ScenarioRow:
+    """Store a new scenario (committed); :class:`InputError` when it cannot be stored."""
+    _check(scenario, source, stops_file, row_of)
+    row = ScenarioRow()
+    row.set_from_model(scenario)
+    s.add(row)
+    s.commit()
+    return row
+
+
+def copy_scenario(s: Session, source_row: ScenarioRow, name: str) -> ScenarioRow:
+    """A copy of a stored scenario under ``name`` (from :func:`copy_name`), committed."""
+    row = ScenarioRow(copied_from_id=source_row.id)
+    row.set_from_model(source_row.to_model())
+    row.name = name
+    s.add(row)
+    s.commit()
+    return row
+
+
+def save_scenario(s: Session, row: ScenarioRow, scenario: Scenario, *, expected_version: int | None = None,
+                  source: str = "scenario", stops_file: str = "stops",
+                  row_of: Callable[[int], int] = _row) -> ScenarioRow:
+    """Replace a stored scenario's settings and stops (committed), checking the version the
+    writer read (:class:`~routeplanner.store.Conflict`) and what storage holds (:class:`InputError`)."""
+    _check(scenario, source, stops_file, row_of)
+    return store.save_scenario(s, row, scenario, expected_version=expected_version)
+
+
+def start_solve(s: Session, scenario_id: int, *, time_limit_s: float | None = None, work_limit: int | None = None,
+                label: str = "") -> JobRow:
+    """Queue a solve of a stored scenario for the worker (committed): :func:`routeplanner.jobs.submit`."""
+    return jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label)
