@@ -50,6 +50,8 @@ from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import access, db
+from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
+from routeplanner.web.openapi import document
 from routeplanner.web import jobs as web_jobs
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -343,73 +345,6 @@ def _rename_file(p: Problem, old: str, new: str) -> Problem:
     return Problem(new, p.row, p.column, p.value, p.expected) if p.file == old else p
 
 
-#: Form field -> scenario TOML key (a scenario made from a plain form and a stops file).
-FORM_FIELDS: dict[str, tuple[str, str]] = {
-    # field: (dotted key, type)
-    "name": ("name", "text"),
-    "depot_name": ("depot.name", "text"),
-    "depot_lat": ("depot.lat", "float"),
-    "depot_lon": ("depot.lon", "float"),
-    "weeks": ("cycle.weeks", "int"),
-    "days": ("cycle.days", "days"),
-    "start_date": ("cycle.start_date", "text"),
-    "vehicle_name": ("vehicles[1].name", "text"),
-    "capacity_books": ("vehicles[1].capacity_books", "int"),
-    "shift_start": ("vehicles[1].shift_start", "text"),
-    "shift_end": ("vehicles[1].shift_end", "text"),
-    "break_minutes": ("vehicles[1].break_minutes", "int"),
-    "break_after_minutes": ("vehicles[1].break_after_minutes", "int"),
-    "travel_method": ("travel.method", "text"),
-    "circuity": ("travel.circuity", "float"),
-    "speed_kmh": ("travel.speed_kmh", "float"),
-    "time_limit_s": ("solver.time_limit_s", "float"),
-    "stable_minutes": ("solver.stable_minutes", "int"),
-}
-
-
-def _form_value(text: str, kind: str) -> Any:
-    text = text.strip()
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                f = float(text.replace(",", "."))
-                return int(f) if f.is_integer() else text
-            except ValueError:
-                return text
-    if kind == "float":
-        try:
-            return float(text.replace(",", "."))
-        except ValueError:
-            return text
-    return text
-
-
-def _form_scenario(form: Mapping[str, Any]) -> dict[str, Any]:
-    """Scenario TOML data from form fields (:data:`FORM_FIELDS`); empty fields: defaults."""
-    data: dict[str, Any] = {"depot": {}, "cycle": {}, "vehicles": [{}], "travel": {}, "solver": {}}
-    for field, (key, kind) in FORM_FIELDS.items():
-        if kind == "days":
-            values = form.getlist(field) if hasattr(form, "getlist") else [form.get(field, "")]
-            days = [d for v in values for d in re.split(r"[;,\s]+", v or "") if d]
-            if days:
-                data["cycle"]["days"] = days
-            continue
-        raw = form.get(field)
-        if raw is None or not str(raw).strip():
-            continue
-        value = _form_value(str(raw), kind)
-        if key.startswith("vehicles[1]."):
-            data["vehicles"][0][key.split(".", 1)[1]] = value
-        elif "." in key:
-            table, k = key.split(".", 1)
-            data[table][k] = value
-        else:
-            data[key] = value
-    return data
-
-
 def _filename(storage: FileStorage, default: str) -> str:
     name = storage.filename or default
     # browsers of old sent the whole path
@@ -465,7 +400,7 @@ def scenario_from_upload(
             data = None
     else:
         source = "form"
-        data = _form_scenario(form)
+        data = form_scenario(form)
         rename = {key: field for field, (key, _kind) in FORM_FIELDS.items()}
 
     if data is None or stops_upload is None:
@@ -966,6 +901,5 @@ def compare():
 
 @bp.get("/openapi.json")
 def openapi():
-    from routeplanner.web.openapi import document
 
     return jsonify(document())

@@ -12,6 +12,7 @@ from typing import Any
 
 from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
+from routeplanner.web.api_forms import FORM_FIELDS
 
 WEEKDAY = {"type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
@@ -373,7 +374,6 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _form_upload_schema() -> dict[str, Any]:
-    from routeplanner.web.api import FORM_FIELDS
 
     props: dict[str, Any] = {
         "stops": {"type": "string", "contentMediaType": "application/octet-stream",
