@@ -657,24 +657,30 @@ def _tagged(response: Response, row: ScenarioRow) -> Response:
 # --- lookups ---------------------------------------------------------------------------------------
 
 
-def _get_scenario(scenario_id: int) -> ScenarioRow:
+def _get_scenario(scenario_id: int, action: str) -> ScenarioRow:
+    """The scenario, once the visitor may do ``action`` on it (web.access); else 404 or 403."""
     row = db.session().get(ScenarioRow, scenario_id)
     if row is None:
         raise ApiError(404, _("scenario %(id)d not found", id=scenario_id))
+    access.require(action, scenario_id)
     return row
 
 
-def _get_plan(plan_id: int) -> PlanRow:
+def _get_plan(plan_id: int, action: str) -> PlanRow:
+    """The plan, once the visitor may do ``action`` on its scenario; else 404 or 403."""
     row = db.session().get(PlanRow, plan_id)
     if row is None:
         raise ApiError(404, _("plan %(id)d not found", id=plan_id))
+    access.require(action, row.scenario_id)
     return row
 
 
-def _get_job(job_id: int) -> JobRow:
+def _get_job(job_id: int, action: str) -> JobRow:
+    """The job, once the visitor may do ``action`` on its scenario; else 404 or 403."""
     row = db.session().get(JobRow, job_id)
     if row is None:
         raise ApiError(404, _("job %(id)d not found", id=job_id))
+    access.require(action, row.scenario_id)
     return row
 
 
@@ -717,15 +723,13 @@ def create_scenario():
 
 @bp.get("/scenarios/<int:scenario_id>")
 def get_scenario(scenario_id: int):
-    row = _get_scenario(scenario_id)
-    access.require(access.VIEW, scenario_id)
+    row = _get_scenario(scenario_id, access.VIEW)
     return _tagged(jsonify(scenario_dict(row)), row)
 
 
 @bp.put("/scenarios/<int:scenario_id>")
 def put_scenario(scenario_id: int):
-    row = _get_scenario(scenario_id)
-    access.require(access.EDIT, scenario_id)
+    row = _get_scenario(scenario_id, access.EDIT)
     data = _json_object()
     check = _precondition(row, data)
     stops = data.get("stops")
@@ -738,8 +742,7 @@ def put_scenario(scenario_id: int):
 
 @bp.delete("/scenarios/<int:scenario_id>")
 def delete_scenario(scenario_id: int):
-    row = _get_scenario(scenario_id)
-    access.require(access.DELETE, scenario_id)
+    row = _get_scenario(scenario_id, access.DELETE)
     check = _precondition(row, _json_object(required=False))
     try:
         store.delete_scenario(db.session(), row, expected_version=check.version)
@@ -750,8 +753,7 @@ def delete_scenario(scenario_id: int):
 
 @bp.post("/scenarios/<int:scenario_id>/copy")
 def copy_scenario(scenario_id: int):
-    src = _get_scenario(scenario_id)
-    access.require(access.VIEW, scenario_id)
+    src = _get_scenario(scenario_id, access.VIEW)
     access.require(access.EDIT, None)
     body = _json_object(required=False)
     name = services.copy_name(body.get("name"), _("%(name)s (copy)", name=src.name))
@@ -761,15 +763,13 @@ def copy_scenario(scenario_id: int):
 
 @bp.get("/scenarios/<int:scenario_id>/stops")
 def get_stops(scenario_id: int):
-    row = _get_scenario(scenario_id)
-    access.require(access.VIEW, scenario_id)
+    row = _get_scenario(scenario_id, access.VIEW)
     return _tagged(jsonify(stops_dict(row)), row)
 
 
 @bp.put("/scenarios/<int:scenario_id>/stops")
 def put_stops(scenario_id: int):
-    row = _get_scenario(scenario_id)
-    access.require(access.EDIT, scenario_id)
+    row = _get_scenario(scenario_id, access.EDIT)
     settings = {"name": row.name, **copy.deepcopy(row.settings or {})}
     if _is_multipart():
         check = _precondition(row, request.form, form=True)
@@ -794,8 +794,7 @@ def put_stops(scenario_id: int):
 
 @bp.post("/scenarios/<int:scenario_id>/solve")
 def solve_scenario(scenario_id: int):
-    _get_scenario(scenario_id)
-    access.require(access.PLAN, scenario_id)
+    _get_scenario(scenario_id, access.PLAN)
     body = _json_object(required=False)
     unknown = [k for k in body if k not in ("time_limit_s", "work_limit", "label")]
     if unknown:
@@ -813,23 +812,20 @@ def solve_scenario(scenario_id: int):
 
 @bp.get("/scenarios/<int:scenario_id>/jobs")
 def list_jobs(scenario_id: int):
-    _get_scenario(scenario_id)
-    access.require(access.VIEW, scenario_id)
+    _get_scenario(scenario_id, access.VIEW)
     rows = db.session().scalars(select(JobRow).where(JobRow.scenario_id == scenario_id).order_by(JobRow.id))
     return jsonify({"jobs": [web_jobs.job_status(j) for j in rows]})
 
 
 @bp.get("/jobs/<int:job_id>")
 def get_job(job_id: int):
-    job = _get_job(job_id)
-    access.require(access.VIEW, job.scenario_id)
+    job = _get_job(job_id, access.VIEW)
     return jsonify(web_jobs.job_status(job))
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
 def cancel_job(job_id: int):
-    job = _get_job(job_id)
-    access.require(access.PLAN, job.scenario_id)
+    job = _get_job(job_id, access.PLAN)
     job = jobs.request_cancel(db.session(), job_id)
     return jsonify(web_jobs.job_status(job))
 
@@ -839,16 +835,14 @@ def cancel_job(job_id: int):
 
 @bp.get("/scenarios/<int:scenario_id>/plans")
 def list_plans(scenario_id: int):
-    _get_scenario(scenario_id)
-    access.require(access.VIEW, scenario_id)
+    _get_scenario(scenario_id, access.VIEW)
     rows = db.session().scalars(select(PlanRow).where(PlanRow.scenario_id == scenario_id).order_by(PlanRow.id))
     return jsonify({"plans": [plan_summary(r) for r in rows]})
 
 
 @bp.get("/plans/<int:plan_id>")
 def get_plan(plan_id: int):
-    row = _get_plan(plan_id)
-    access.require(access.VIEW, row.scenario_id)
+    row = _get_plan(plan_id, access.VIEW)
     return jsonify({
         **row.plan,
         "id": row.id,
@@ -860,15 +854,13 @@ def get_plan(plan_id: int):
 
 @bp.get("/plans/<int:plan_id>/check")
 def check_plan_view(plan_id: int):
-    row = _get_plan(plan_id)
-    access.require(access.VIEW, row.scenario_id)
+    row = _get_plan(plan_id, access.VIEW)
     return jsonify(check_report(row))
 
 
 @bp.delete("/plans/<int:plan_id>")
 def delete_plan(plan_id: int):
-    row = _get_plan(plan_id)
-    access.require(access.DELETE, row.scenario_id)
+    row = _get_plan(plan_id, access.DELETE)
     s = db.session()
     s.delete(row)
     s.commit()
