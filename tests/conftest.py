@@ -1,4 +1,4 @@
-"""Shared fixtures: the plan contract from ../shared and a validator for it."""
+"""Fixtures used across the tests: the plan contract (the repository's copy) and a validator for it."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SCHEMA = SHARED / "contracts" / "plan.schema.json"
+SCHEMA = ROOT / "routeplanner" / "contracts" / "plan.schema.json"
 
 
 @pytest.fixture
 def plan_schema():
-    if not SCHEMA.exists():
-        pytest.skip(f"plan contract not found at {SCHEMA} (../shared is beside the checkout in CI)")
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 

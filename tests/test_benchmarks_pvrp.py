@@ -1,9 +1,11 @@
 """benchmarks/pvrp.py: the Cordeau-format reader, the conversion into the product's model, the
 reference solutions read back through the checker, and a short run of the command (issue 10).
 
-The shared instances are in ../shared/benchmarks/pvrp (beside the checkout in CI); the tests that
-need them skip with the reason when it is absent.  The whole file takes a few seconds: only the
-end-to-end test solves, one instance at 2 s.
+The code is tested on two small made-up instances in tests/fixtures/pvrp, so it runs in any clone.
+The published instances are in ../shared/benchmarks/pvrp (beside the checkout in CI): only the tests
+of those files themselves (each is read as its table says, each reference scores its stated km) need
+them, and skip with the reason when it is absent.  The whole file takes a few seconds: only the
+end-to-end test solves, one small instance at 2 s.
 """
 
 from __future__ import annotations
@@ -29,12 +31,17 @@ from routeplanner.checker import check_plan
 from routeplanner.model import Frequency
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pvrp"
 
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"PVRP instances not found at {SHARED} (../shared is beside the checkout in CI)"
 )
 
 # instance: vehicles m, customers n, days t, capacity Q, customers per frequency, combinations in all
+FIXTURE_INSTANCES = {
+    "t5": (2, 6, 5, 60, {1: 2, 2: 2, 3: 1, 5: 1}, 20),
+    "t10": (1, 4, 10, 50, {1: 3, 2: 1}, 19),
+}
 SHARED_INSTANCES = {
     "p02": (3, 50, 5, 160, {1: 17, 2: 26, 5: 7}, 170),
     "p03": (1, 50, 5, 160, {1: 50}, 250),
@@ -46,6 +53,10 @@ SHARED_INSTANCES = {
 }
 
 
+def fixture(name: str) -> Path:
+    return FIXTURES / f"{name}.txt"
+
+
 def shared(name: str) -> Path:
     return SHARED / f"{name}.txt"
 
@@ -53,11 +64,9 @@ def shared(name: str) -> Path:
 # --- reader -------------------------------------------------------------------------------------
 
 
-@needs_shared
-@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
-def test_reader_on_every_shared_file(name):
-    m, n, t, q, per_frequency, combinations = SHARED_INSTANCES[name]
-    inst = read_cordeau(shared(name))
+def assert_read_as_stated(path: Path, stated: tuple) -> None:
+    m, n, t, q, per_frequency, combinations = stated
+    inst = read_cordeau(path)
     assert (inst.m, inst.n, inst.t) == (m, n, t)
     assert inst.capacity == [q] * t and inst.duration == [0.0] * t
     assert len(inst.labels) == n + 1 and inst.labels[0] == "0"
@@ -71,17 +80,27 @@ def test_reader_on_every_shared_file(name):
     assert inst.reference_routes and inst.reference is not None
 
 
+@pytest.mark.parametrize("name", sorted(FIXTURE_INSTANCES))
+def test_reader_on_the_small_instances(name):
+    assert_read_as_stated(fixture(name), FIXTURE_INSTANCES[name])
+
+
 @needs_shared
+@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
+def test_reader_on_every_shared_file(name):
+    assert_read_as_stated(shared(name), SHARED_INSTANCES[name])
+
+
 def test_combinations_decoded_from_bit_masks():
-    p02 = read_cordeau(shared("p02"))
+    t5 = read_cordeau(fixture("t5"))
     # customer 1: "f = 1, 5 combinations: 1 2 4 8 16"; customer 3: "f = 2: 5 10 20"; customer 2: "f = 5: 31"
-    assert p02.combinations(1) == [(1,), (2,), (3,), (4,), (5,)]
-    assert p02.combinations(3) == [(1, 3), (2, 4), (3, 5)]
-    assert p02.combinations(2) == [(1, 2, 3, 4, 5)]
-    p12 = read_cordeau(shared("p12"))
-    assert p12.combinations(5) == [(1, 2, 4), (1, 3, 5), (2, 4, 5)]  # masks 11 21 26
-    p06 = read_cordeau(shared("p06"))
-    assert p06.combinations(1)[-1] == (10,)  # mask 512
+    assert t5.combinations(1) == [(1,), (2,), (3,), (4,), (5,)]
+    assert t5.combinations(3) == [(1, 3), (2, 4), (3, 5)]
+    assert t5.combinations(2) == [(1, 2, 3, 4, 5)]
+    assert t5.combinations(5) == [(1, 2, 4), (1, 3, 5), (2, 4, 5)]  # masks 11 21 26
+    t10 = read_cordeau(fixture("t10"))
+    assert t10.combinations(1)[-1] == (10,)  # mask 512
+    assert t10.combinations(2) == [(1, 6), (2, 7), (3, 8), (4, 9), (5, 10)]  # masks 33 66 132 264 528
 
 
 def test_reader_on_a_small_wrapped_file(tmp_path):
@@ -134,25 +153,26 @@ def test_day_mapping(t, weeks, days, last):
         assert slots[4] == (1, "Fri") and slots[5] == (2, "Mon")
 
 
-@needs_shared
 def test_conversion_into_the_product_model():
-    inst = read_cordeau(shared("p06"))
+    inst = read_cordeau(fixture("t10"))
     conv = to_product(inst, 7.0)
     sc = conv.scenario
     assert (sc.cycle.weeks, sc.cycle.days) == (2, ("Mon", "Tue", "Wed", "Thu", "Fri"))
     assert sc.solver.stable_minutes == 1440 and sc.solver.time_limit_s == 7.0
     assert len(sc.vehicles) == 1
     van = sc.vehicles[0]
-    assert van.capacity_books == 140 and van.break_minutes == 0
+    assert van.capacity_books == 50 and van.break_minutes == 0
     assert van.break_after_minutes > van.shift_end_min - van.shift_start_min
-    assert [s.id for s in sc.stops] == [str(k) for k in range(1, 76)]
+    assert [s.id for s in sc.stops] == ["1", "2", "3", "4"]
     one = sc.stops[0]
     assert one.must and one.frequency == Frequency(visits=1) and one.service_min == 0
     assert one.loans_per_visit == inst.demand[1]
     assert one.allowed_patterns[5] == ((2, "Mon"),) and one.allowed_patterns[9] == ((2, "Fri"),)
-    p12 = to_product(read_cordeau(shared("p12"))).scenario
-    assert p12.stop("5").frequency == Frequency(visits=3)
-    assert p12.stop("5").allowed_patterns == (
+    assert sc.stop("2").allowed_patterns[2] == ((1, "Wed"), (2, "Wed"))  # mask 132: days 3 and 8
+    assert sc.stop("3").allowed_patterns == (((1, "Fri"),), ((2, "Fri"),))
+    t5 = to_product(read_cordeau(fixture("t5"))).scenario
+    assert t5.stop("5").frequency == Frequency(visits=3)
+    assert t5.stop("5").allowed_patterns == (
         ((1, "Mon"), (1, "Tue"), (1, "Thu")), ((1, "Mon"), (1, "Wed"), (1, "Fri")), ((1, "Tue"), (1, "Thu"), (1, "Fri")),
     )
     # Euclidean in double precision: plan km = instance units, one minute per unit.
@@ -167,20 +187,28 @@ def test_conversion_into_the_product_model():
 # --- the reference solutions read back -----------------------------------------------------------
 
 
-@needs_shared
-@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
-def test_reference_scores_its_stated_km(name):
-    inst = read_cordeau(shared(name))
+def assert_scores_stated_km(path: Path) -> None:
+    inst = read_cordeau(path)
     check = check_reference(inst)
     assert check.kinds == {}, check.kinds
     assert f"{check.km:.2f}" == check.stated == f"{inst.reference:.2f}"
     assert check.route_costs_ok and check.ok
 
 
+@pytest.mark.parametrize("name", sorted(FIXTURE_INSTANCES))
+def test_reference_of_a_small_instance_scores_its_stated_km(name):
+    assert_scores_stated_km(fixture(name))
+
+
 @needs_shared
+@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
+def test_reference_scores_its_stated_km(name):
+    assert_scores_stated_km(shared(name))
+
+
 def test_reference_moved_to_a_forbidden_combination_is_caught():
     """The check above is not vacuous: a customer moved to a day its combinations exclude is reported."""
-    inst = read_cordeau(shared("p02"))
+    inst = read_cordeau(fixture("t5"))
     conv = to_product(inst)
     k = 3  # f = 2, days {1,3}, {2,4} or {3,5}
     routes = [r for r in inst.reference_routes if k in r.customers]
@@ -199,11 +227,10 @@ def test_reference_moved_to_a_forbidden_combination_is_caught():
 # --- the command, end to end ---------------------------------------------------------------------
 
 
-@needs_shared
 def test_benchmark_command_end_to_end(tmp_path, validate_plan):
     out, js, plans = tmp_path / "pvrp.md", tmp_path / "pvrp.json", tmp_path / "plans"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.pvrp", str(shared("p03")), "--limit", "2",
+        [sys.executable, "-m", "benchmarks.pvrp", str(fixture("t5")), "--limit", "2",
          "--out", str(out), "--json", str(js), "--plans", str(plans)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
@@ -212,15 +239,15 @@ def test_benchmark_command_end_to_end(tmp_path, validate_plan):
     assert len(rows) == 1
     row = rows[0]
     assert {"instance", "reference", "km", "gap_pct", "violations", "served", "wall_s"} <= set(row)
-    assert row["instance"] == "p03" and row["reference"] == 524.61
-    assert row["km"] > 0 and row["gap_pct"] == pytest.approx((row["km"] - 524.61) / 524.61 * 100, abs=1e-2)
-    assert 0 <= row["served"] <= 50 and row["violations"] >= 0 and row["wall_s"] > 0
+    assert row["instance"] == "t5" and row["reference"] == 398.01
+    assert row["km"] > 0 and row["gap_pct"] == pytest.approx((row["km"] - 398.01) / 398.01 * 100, abs=1e-2)
+    assert 0 <= row["served"] <= 6 and row["violations"] >= 0 and row["wall_s"] > 0
     text = out.read_text(encoding="utf-8")
-    assert "| p03 |" in text and "Issue 10 target" in text and "**incomplete**" not in text
-    plan = json.loads((plans / "p03.json").read_text(encoding="utf-8"))
+    assert "| t5 |" in text and "Issue 10 target" in text and "**incomplete**" not in text
+    plan = json.loads((plans / "t5.json").read_text(encoding="utf-8"))
     assert validate_plan(plan) == []
     ids = {v["stop_id"] for r in plan["routes"] for v in r["visits"]} | {u["stop_id"] for u in plan["unserved"]}
-    assert ids == {str(k) for k in range(1, 51)}
+    assert ids == {str(k) for k in range(1, 7)}
     assert {r["depot"]["name"] for r in plan["routes"]} == {"depot"}
     assert {r["day"] for r in plan["routes"]} <= {"Mon", "Tue", "Wed", "Thu", "Fri"}
     assert plan["totals"]["distance_km"] == pytest.approx(row["km"], abs=0.01)

@@ -121,7 +121,6 @@ def test_partly_served_stop_is_not_served():
 
 
 def test_plan_dict_validates_against_the_contract(validate_plan):
-    # validate_plan (conftest.py) skips with the reason when ../shared is absent.
     doc = json.loads(json.dumps(plan_to_dict(make_plan())))
     assert validate_plan(doc) == []
     doc_without_dates = plan_to_dict(dataclasses.replace(make_plan(), cycle=Cycle(4, ("Tue", "Thu"))))

@@ -1,0 +1,119 @@
+"""routeplanner: timetable cycles for mobile libraries, as a library.
+
+The public API is what ``__all__`` names; everything else is reached through its
+own module and may change::
+
+    import routeplanner as rp
+
+    scenario = rp.load_scenario("data/rokiskis/scenario.toml")
+    plan = rp.solve(scenario, time_limit_s=30)        # or work_limit=2000: the same plan on any machine
+    report = rp.check_plan(scenario, plan)             # every broken rule, recomputed from the inputs
+    rp.write_plan_json(plan, "out/plan.json")          # the plan contract, routeplanner/contracts/
+
+* the domain model (:mod:`routeplanner.model`): what a scenario and a plan are;
+* :func:`solve` and :class:`SearchParams` (:mod:`routeplanner.solver`);
+* :func:`check_plan` (:mod:`routeplanner.checker`), the independent judge of any plan;
+* the readers and writers of the scenario TOML, the stops table and the plan JSON;
+* the errors (:mod:`routeplanner.errors`): bad input raises :class:`InputError`
+  with every problem at once.
+
+Importing the package stays cheap, because the command line, the web service's
+worker processes and every submodule import it first: the model and the errors
+are plain Python and load at once; the rest loads on first use (PEP 562
+``__getattr__``), so ``import routeplanner`` never imports OR-Tools, Flask or
+pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from routeplanner.errors import InputError, PlanNotFound, Problem, RoutePlannerError
+from routeplanner.model import (
+    Break,
+    Cycle,
+    Frequency,
+    Place,
+    Plan,
+    Route,
+    Scenario,
+    SolveInfo,
+    SolverSettings,
+    Stop,
+    Totals,
+    Travel,
+    Unserved,
+    Vehicle,
+    Visit,
+)
+
+#: The names loaded on first use, by the module they come from.
+_LAZY_FROM: dict[str, tuple[str, ...]] = {
+    "routeplanner.solver": ("SearchParams", "solve"),
+    "routeplanner.checker": ("check_plan",),
+    "routeplanner.io": (
+        "dump_scenario_toml",
+        "load_scenario",
+        "read_stops",
+        "read_stops_bytes",
+        "scenario_from_toml_text",
+        "write_stops_csv",
+    ),
+    # plan JSON: moving into routeplanner.io; re-point this line when it has.
+    "routeplanner.planio": ("plan_from_dict", "plan_to_dict", "read_plan_json", "write_plan_json"),
+}
+_LAZY: dict[str, str] = {name: module for module, names in _LAZY_FROM.items() for name in names}
+
+__all__ = [
+    # the domain model
+    "Break",
+    "Cycle",
+    "Frequency",
+    "Place",
+    "Plan",
+    "Route",
+    "Scenario",
+    "SolveInfo",
+    "SolverSettings",
+    "Stop",
+    "Totals",
+    "Travel",
+    "Unserved",
+    "Vehicle",
+    "Visit",
+    # the solver and the checker
+    "SearchParams",
+    "check_plan",
+    "solve",
+    # readers and writers
+    "dump_scenario_toml",
+    "load_scenario",
+    "plan_from_dict",
+    "plan_to_dict",
+    "read_plan_json",
+    "read_stops",
+    "read_stops_bytes",
+    "scenario_from_toml_text",
+    "write_plan_json",
+    "write_stops_csv",
+    # errors
+    "InputError",
+    "PlanNotFound",
+    "Problem",
+    "RoutePlannerError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        # Also how ``from routeplanner import limits`` finds out that it must import the submodule.
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next look-up finds it without coming here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
