@@ -158,22 +158,23 @@ def driver_week(plan_id: int, week: int):
 # --- patrons -------------------------------------------------------------------------
 
 
-@bp.get("/plans/<int:plan_id>/timetable")
-def timetable(plan_id: int):
+def _patron_page(template: str, plan_id: int) -> str:
+    """The patrons' timetable of a plan in ``template`` (the page, or the poster to print)."""
     row, plan, scenario = _load(plan_id)
     return render_template(
-        "plans/timetable.html", row=row, plan=plan, title=plan_title(row),
+        template, row=row, plan=plan, title=plan_title(row),
         stops=patron_timetable(plan, scenario), nice_date=nice_date,
     )
+
+
+@bp.get("/plans/<int:plan_id>/timetable")
+def timetable(plan_id: int):
+    return _patron_page("plans/timetable.html", plan_id)
 
 
 @bp.get("/plans/<int:plan_id>/poster")
 def poster(plan_id: int):
-    row, plan, scenario = _load(plan_id)
-    return render_template(
-        "plans/poster.html", row=row, plan=plan, title=plan_title(row),
-        stops=patron_timetable(plan, scenario), nice_date=nice_date,
-    )
+    return _patron_page("plans/poster.html", plan_id)
 
 
 @bp.get("/plans/<int:plan_id>/calendar")
