@@ -78,10 +78,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = db.IdConverter  # ids out of the columns' range: 404, not 500
     db.init_app(app, app.config["DATABASE_URL"])
 
-    from routeplanner.web import api, jobs, pages, sample
+    from routeplanner.web import api, jobs, pages, pages_compare, pages_plans, pages_scenarios, sample
 
     sample.init_app(app)
     jobs.init_app(app)
     app.register_blueprint(api.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(pages.bp)  # error pages and what every template uses
+    for module in (pages_scenarios, pages_plans, pages_compare):
+        app.register_blueprint(module.bp)
     return app

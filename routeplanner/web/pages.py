@@ -1,6 +1,7 @@
-"""HTML pages: the blueprint, its error pages and what every page shares.
+"""HTML pages: the error pages and what every page shares.
 
-The routes live in the ``pages_*`` modules, grouped by who uses them:
+The routes live in the ``pages_*`` modules, each with its own blueprint
+(:data:`PAGE_BLUEPRINTS`), grouped by who uses them:
 
 * :mod:`pages_scenarios`: coordinators' scenario list, upload, editing, "Plan"
   and the progress of a solve;
@@ -34,6 +35,9 @@ from routeplanner.web import db
 from routeplanner.web.maps import DEFAULT_TILES, MapAssets
 
 bp = Blueprint("pages", __name__)
+#: The blueprints of the page modules (each its own: pages_scenarios, pages_plans, pages_compare);
+#: this one ("pages") holds no routes, only the error pages and what every template uses.
+PAGE_BLUEPRINTS = ("scenarios", "plans", "compare")
 
 STATIC = Path(__file__).parent / "static"
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
@@ -260,5 +264,3 @@ def leaflet_installed() -> bool:
     return (STATIC / LEAFLET_JS).is_file()
 
 
-# Routes register themselves on ``bp`` when imported.
-from routeplanner.web import pages_compare, pages_plans, pages_scenarios  # noqa: E402,F401

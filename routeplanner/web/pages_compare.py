@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from routeplanner.web import access, security
 from routeplanner.web.maps import PLAN_COLOURS, compare_map, render_map
-from routeplanner.web.pages import bad_request, bp, get_plan, leaflet_installed, map_assets, plan_model, plan_title
+from routeplanner.web.pages import bad_request, get_plan, leaflet_installed, map_assets, plan_model, plan_title
 from routeplanner.web.pages_scenarios import latest_plans
 from routeplanner.web.pages_text import compare_metrics, moved_stops
+
+bp = Blueprint("compare", __name__)
 
 #: At most this many plans side by side (a wider table reads badly anyway).
 MAX_PLANS = 6

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from flask import Response, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from routeplanner.io.stops import slugify
@@ -24,7 +24,6 @@ from routeplanner.web.maps import (
     weekday_legend,
 )
 from routeplanner.web.pages import (
-    bp,
     get_plan,
     leaflet_installed,
     map_assets,
@@ -42,6 +41,8 @@ from routeplanner.web.pages_text import (
     slot_date,
     times,
 )
+
+bp = Blueprint("plans", __name__)
 
 
 def _load(plan_id: int):

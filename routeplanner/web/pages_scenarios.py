@@ -16,7 +16,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS
 from routeplanner.web import access, db
 from routeplanner.web import jobs as web_jobs
-from routeplanner.web.pages import bp, get_job, get_scenario, not_found
+from routeplanner.web.pages import get_job, get_scenario, not_found
 from routeplanner.web.pages_forms import (
     FORM_TRAVEL_METHODS,
     SETTINGS_SOURCE,
@@ -43,6 +43,8 @@ from routeplanner.web.pages_forms import (
     stops_csv,
 )
 from routeplanner.web.pages_text import duration, num
+
+bp = Blueprint("scenarios", __name__)
 
 #: How many finished solves the scenario page lists.
 RECENT_JOBS = 5
@@ -117,7 +119,7 @@ def create_scenario():
     row = services.create_scenario(db.session(), scenario)
     flash(ngettext("Scenario created with %(num)d stop.", "Scenario created with %(num)d stops.",
                    len(scenario.stops)), "ok")
-    return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
+    return redirect(url_for("scenarios.scenario", scenario_id=row.id), 303)
 
 
 @bp.post("/scenarios/<int:scenario_id>/copy")
@@ -133,7 +135,7 @@ def copy_scenario(scenario_id: int):
         return _new_page(SettingsForm.defaults(), shown_problems(err), 422, copy_name=shown, copy_from=scenario_id)
     row = services.copy_scenario(db.session(), source, name)
     flash(_("Copied “%(source)s” as “%(name)s”.", source=source.name, name=name), "ok")
-    return redirect(url_for("pages.scenario", scenario_id=row.id), 303)
+    return redirect(url_for("scenarios.scenario", scenario_id=row.id), 303)
 
 
 @bp.post("/scenarios/copy")
@@ -257,7 +259,7 @@ def save_stops(scenario_id: int):
     except store.Conflict:
         return _conflict_page(scenario_id, stop_rows=rows, conflict="stops")
     flash(_("Stops saved: %(now)d stops (%(before)d before).", now=len(scenario.stops), before=before), "ok")
-    return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="stops"), 303)
+    return redirect(url_for("scenarios.scenario", scenario_id=row.id, _anchor="stops"), 303)
 
 
 @bp.post("/scenarios/<int:scenario_id>/settings")
@@ -280,7 +282,7 @@ def save_settings(scenario_id: int):
     except store.Conflict:
         return _conflict_page(scenario_id, settings=settings, conflict="settings")
     flash(_("Settings saved."), "ok")
-    return redirect(url_for("pages.scenario", scenario_id=row.id, _anchor="settings"), 303)
+    return redirect(url_for("scenarios.scenario", scenario_id=row.id, _anchor="settings"), 303)
 
 
 @bp.post("/scenarios/<int:scenario_id>/delete")
@@ -290,7 +292,7 @@ def delete_scenario(scenario_id: int):
     name = row.name
     store.delete_scenario(db.session(), row)
     flash(_("Scenario “%(name)s” deleted, with its plans.", name=name), "ok")
-    return redirect(url_for("pages.index"), 303)
+    return redirect(url_for("scenarios.index"), 303)
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def start_plan(scenario_id: int):
     if problems:
         return _scenario_page(row, problems=shown_problems(InputError(problems)), problems_for="plan", status=422,
                               plan_form={"time_limit_s": text, "label": label})
-    return redirect(url_for("pages.job", job_id=job.id), 303)
+    return redirect(url_for("scenarios.job", job_id=job.id), 303)
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -339,7 +341,7 @@ def cancel_job(job_id: int):
     except jobs.JobNotFound:
         raise not_found(_("There is no solve number %(id)d.", id=job_id))
     flash(_("Asked the solve to stop."), "ok")
-    return redirect(url_for("pages.job", job_id=job_id), 303)
+    return redirect(url_for("scenarios.job", job_id=job_id), 303)
 
 
 def latest_plans(limit: int = 50) -> list[store.PlanRow]:

@@ -16,8 +16,9 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
-
 from test_pages import SETTINGS, add_plan, assert_friendly, text, upload
+
+from routeplanner.web.pages import PAGE_BLUEPRINTS
 
 #: Every hostile text a user can type, each with a stop id of its own.
 TEMPLATE_NAMES = (
@@ -69,7 +70,7 @@ def _page_urls(app, sid: int, plan_id: int, other: int) -> list[str]:
     values = {"scenario_id": sid, "plan_id": plan_id, "number": 1, "week": 1, "stop_id": "t0"}
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("pages.") or "GET" not in rule.methods or "job_id" in rule.rule:
+        if rule.endpoint.split(".")[0] not in PAGE_BLUEPRINTS or "GET" not in rule.methods or "job_id" in rule.rule:
             continue
         url = rule.rule
         for key, value in values.items():

@@ -21,6 +21,7 @@ from test_pages import add_plan
 
 from routeplanner import jobs
 from routeplanner.web import db
+from routeplanner.web.pages import PAGE_BLUEPRINTS
 
 SAMPLE_ID = 1
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rokiskis"
@@ -199,7 +200,7 @@ def _page_urls(app, client) -> list[str]:
     values = {"scenario_id": SAMPLE_ID, "job_id": queued_job(app), "plan_id": plan_id, "number": 1, "week": 1}
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("pages.") or "GET" not in rule.methods:
+        if rule.endpoint.split(".")[0] not in PAGE_BLUEPRINTS or "GET" not in rule.methods:
             continue
         if not set(rule.arguments) <= set(values):
             continue  # the calendar file (a stop id): not a page
