@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from routeplanner import limits
+from routeplanner import formats, limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.cells import safe_cell
 from routeplanner.io.nesting import deeper_than, nesting_problem
@@ -47,16 +47,6 @@ from routeplanner.model import (
 #: Decimals kept for kilometres (whole metres) and for minutes, loans.
 KM_DECIMALS = 3
 MIN_DECIMALS = 3
-
-DAY_NAMES = {
-    "Mon": "Monday",
-    "Tue": "Tuesday",
-    "Wed": "Wednesday",
-    "Thu": "Thursday",
-    "Fri": "Friday",
-    "Sat": "Saturday",
-    "Sun": "Sunday",
-}
 
 VISITS_CSV_COLUMNS = (
     "vehicle",
@@ -252,12 +242,7 @@ class _Reader:
         if len(self.problems) >= limits.MAX_LISTED_PROBLEMS:
             self.more += 1
             return
-        if value is _MISSING:
-            shown = "(missing)"
-        else:
-            shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        if len(shown) > 200:
-            shown = shown[:199] + "…"
+        shown = "(missing)" if value is _MISSING else formats.shown(value, ascii_only=True)
         self.problems.append(Problem(self.source, None, path, shown, expected))
 
     def obj(self, parent: dict, key: str, path: str, required: bool = True) -> dict | None:
@@ -635,13 +620,8 @@ def _and_list(items: list[str]) -> str:
 
 
 def _duration(minutes: float) -> str:
-    m = int(round(minutes))
-    return f"{m // 60} h {m % 60:02d} min"
-
-
-def _fmt_num(value: float) -> str:
-    """``40.0`` -> ``"40"``, ``12.5`` -> ``"12.5"``, ``1234.0`` -> ``"1,234"``."""
-    return f"{value:,.1f}".removesuffix(".0")
+    """``45`` -> ``"0 h 45 min"``: the totals' lines keep one shape."""
+    return formats.duration(minutes, minutes_only=None)
 
 
 def format_totals(totals: Totals) -> list[str]:
@@ -653,7 +633,7 @@ def format_totals(totals: Totals) -> list[str]:
         f"Distance: {totals.distance_km:,.1f} km",
         f"Driving: {_duration(totals.drive_minutes)}",
         f"Doors open: {_duration(totals.service_minutes)}",
-        f"Loans: {_fmt_num(totals.loans_served)} of {_fmt_num(totals.loans_total)} expected ({share:.1f}%)",
+        f"Loans: {formats.number(totals.loans_served)} of {formats.number(totals.loans_total)} expected ({share:.1f}%)",
     ]
 
 
@@ -677,7 +657,7 @@ def _route_lines(route: Route) -> list[str]:
                 v.arrival_min,
                 0,
                 f"  {hhmm(v.arrival_min)}-{hhmm(v.departure_min)}  {v.name}  "
-                f"{_fmt_num(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
+                f"{formats.number(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
             )
         )
     for b in route.breaks:
@@ -698,7 +678,7 @@ def _when_text(plan: Plan, slots: list[tuple[int, str]]) -> str:
     parts = []
     for day in sorted(by_day, key=lambda d: _day_index(plan, d)):
         weeks = sorted(by_day[day])
-        name = DAY_NAMES.get(day, day)
+        name = formats.day_name(day)
         if len(set(weeks)) == plan.cycle.weeks and len(weeks) == plan.cycle.weeks:
             parts.append(f"every {name}")
         elif len(weeks) == 1:

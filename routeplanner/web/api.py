@@ -44,7 +44,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import limits
+from routeplanner import formats, limits
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
@@ -198,8 +198,7 @@ def _json_object(*, required: bool = True) -> dict[str, Any]:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 200 else text[:197] + "..."
+    return formats.shown(value, ellipsis="...")
 
 
 def _is_multipart() -> bool:

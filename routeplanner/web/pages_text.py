@@ -17,6 +17,7 @@ from typing import Sequence
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from routeplanner import formats
 from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, hhmm
 from routeplanner.planio import calendar_routes
 from routeplanner.web.maps import day_name
@@ -28,24 +29,13 @@ DATES_AHEAD_WEEKS = 12
 # --- numbers ------------------------------------------------------------------------
 
 
-def num(value: float | None, decimals: int = 1) -> str:
-    """``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"``."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if decimals and text.endswith("." + "0" * decimals):
-        text = text[: -(decimals + 1)]
-    return text
+#: ``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"`` (no words to translate).
+num = formats.number
 
 
 def duration(minutes: float | None) -> str:
-    """``425`` -> ``"7 h 05 min"``; under an hour ``"45 min"``."""
-    if minutes is None:
-        return "—"
-    m = int(round(minutes))
-    if m < 60:
-        return _("%(m)d min", m=m)
-    return _("%(h)d h %(m)02d min", h=m // 60, m=m % 60)
+    """``425`` -> ``"7 h 05 min"``; under an hour ``"45 min"``; None -> ``"—"``."""
+    return formats.duration(minutes, hours_minutes=_("%(h)d h %(m)02d min"), minutes_only=_("%(m)d min"))
 
 
 def times(start: int, end: int) -> str:
@@ -60,29 +50,13 @@ def and_list(items: Sequence[object]) -> str:
 
 
 def day_plural(day: str) -> str:
-    names = {
-        "Mon": _("Mondays"),
-        "Tue": _("Tuesdays"),
-        "Wed": _("Wednesdays"),
-        "Thu": _("Thursdays"),
-        "Fri": _("Fridays"),
-        "Sat": _("Saturdays"),
-        "Sun": _("Sundays"),
-    }
-    return names.get(day, day)
+    """``"Tue"`` -> ``"Tuesdays"``, translated."""
+    return formats.day_name(day, "plural", _)
 
 
 def day_short(day: str) -> str:
-    names = {
-        "Mon": _("Mon"),
-        "Tue": _("Tue"),
-        "Wed": _("Wed"),
-        "Thu": _("Thu"),
-        "Fri": _("Fri"),
-        "Sat": _("Sat"),
-        "Sun": _("Sun"),
-    }
-    return names.get(day, day)
+    """``"Tue"`` -> ``"Tue"``, translated."""
+    return formats.day_name(day, "short", _)
 
 
 def nice_date(d: date | None) -> str:
