@@ -71,7 +71,7 @@ from routeplanner.model import (
     Vehicle,
     Visit,
 )
-from routeplanner.planio import compute_totals
+from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix
 
 #: ``../shared/benchmarks/pvrp`` beside the repository (``/work/shared/...`` here).

@@ -6,9 +6,6 @@ and complete: a malformed document is refused with one :class:`Problem` per
 defect, each naming the JSON path (``routes[3].visits[0].arrival``), so a
 published timetable typed in by hand can be fixed in one pass.
 
-Also here: :func:`compute_totals`, the KPIs of a list of routes, shared by
-the solver and the checker because it is plain arithmetic over the model.
-
 This module must not import the solver: the checker relies on it to read and
 evaluate plans independently of how they were made.
 """
@@ -21,7 +18,7 @@ import math
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from routeplanner import formats, limits
 from routeplanner.errors import InputError, Problem
@@ -34,15 +31,17 @@ from routeplanner.model import (
     Place,
     Plan,
     Route,
-    Scenario,
     SolveInfo,
     Totals,
     Travel,
     Unserved,
     Visit,
+    calendar_routes,
+    day_order,
     hhmm,
     parse_hhmm,
 )
+from routeplanner.totals import loans_share_pct
 
 #: Decimals kept for kilometres (whole metres) and for minutes, loans.
 KM_DECIMALS = 3
@@ -64,36 +63,6 @@ VISITS_CSV_COLUMNS = (
     "leg_km",
     "leg_minutes",
 )
-
-
-# --- totals ------------------------------------------------------------------
-
-
-def compute_totals(routes: Iterable[Route], scenario: Scenario) -> Totals:
-    """The KPIs of ``routes`` measured against everything ``scenario`` asks for.
-
-    Distances and drive times are taken from the routes as they stand; the
-    checker passes routes whose legs it has recomputed itself.
-    """
-    routes = list(routes)
-    weeks = scenario.cycle.weeks
-    counts: dict[str, int] = defaultdict(int)
-    for route in routes:
-        for visit in route.visits:
-            counts[visit.stop_id] += 1
-    visits = [v for r in routes for v in r.visits]
-    return Totals(
-        distance_km=sum(r.distance_m for r in routes) / 1000.0,
-        drive_minutes=float(sum(r.drive_min for r in routes)),
-        service_minutes=float(sum(v.departure_min - v.arrival_min for v in visits)),
-        visits=len(visits),
-        # A stop counts as served only when its whole frequency is met: half
-        # a fortnightly pattern is not a timetable a patron can rely on.
-        stops_served=sum(1 for s in scenario.stops if counts[s.id] >= s.frequency.visits_per_cycle(weeks)),
-        stops_total=len(scenario.stops),
-        loans_served=float(sum(v.loans for v in visits)),
-        loans_total=float(sum(s.loans_per_visit * s.frequency.visits_per_cycle(weeks) for s in scenario.stops)),
-    )
 
 
 # --- plan -> JSON ------------------------------------------------------------
@@ -564,19 +533,6 @@ def read_plan_json(path: str | Path) -> Plan:
 # --- CSV ---------------------------------------------------------------------
 
 
-def _day_index(plan: Plan, day: str) -> int:
-    days = plan.cycle.days
-    if day in days:
-        return days.index(day)
-    # A day outside the cycle (only in a broken plan) sorts after the cycle's.
-    return len(days) + (WEEKDAYS.index(day) if day in WEEKDAYS else len(WEEKDAYS))
-
-
-def calendar_routes(plan: Plan) -> list[Route]:
-    """The plan's routes in calendar order (week, weekday); vehicles keep plan order."""
-    return sorted(plan.routes, key=lambda r: (r.week, _day_index(plan, r.day)))
-
-
 def write_visits_csv(plan: Plan, path: str | Path) -> None:
     """One row per visit, in calendar order, for spreadsheets and mail merges.
 
@@ -626,7 +582,7 @@ def _duration(minutes: float) -> str:
 
 def format_totals(totals: Totals) -> list[str]:
     """The KPIs as short lines, for the timetable and the check report."""
-    share = 100.0 * totals.loans_served / totals.loans_total if totals.loans_total else 100.0
+    share = loans_share_pct(totals)
     return [
         f"Stops served: {totals.stops_served} of {totals.stops_total}",
         f"Visits: {totals.visits}",
@@ -676,7 +632,7 @@ def _when_text(plan: Plan, slots: list[tuple[int, str]]) -> str:
     for week, day in slots:
         by_day[day].append(week)
     parts = []
-    for day in sorted(by_day, key=lambda d: _day_index(plan, d)):
+    for day in sorted(by_day, key=lambda d: day_order(plan.cycle, d)):
         weeks = sorted(by_day[day])
         name = formats.day_name(day)
         if len(set(weeks)) == plan.cycle.weeks and len(weeks) == plan.cycle.weeks:

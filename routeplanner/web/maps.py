@@ -36,10 +36,9 @@ from folium.template import Template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from routeplanner.config import DEFAULT_MAP_TILES
 from routeplanner import formats
-from routeplanner.model import WEEKDAYS, Plan, Place, Route, Scenario, hhmm
-from routeplanner.planio import calendar_routes
+from routeplanner.config import DEFAULT_MAP_TILES
+from routeplanner.model import WEEKDAYS, Place, Plan, Route, Scenario, calendar_routes, hhmm
 
 #: One colour per weekday (Okabe-Ito, readable by colour-blind people).
 DAY_COLOURS: dict[str, str] = {

@@ -18,8 +18,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from routeplanner import formats
-from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, hhmm
-from routeplanner.planio import calendar_routes
+from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
+from routeplanner.totals import loans_share_pct
 from routeplanner.web.maps import day_name
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
@@ -142,10 +142,6 @@ def when_line(cycle_weeks: int, day: str, slots: Sequence[tuple[int, int, int]])
     return _("%(days)s of the cycle: %(detail)s", days=day_plural(day), detail=detail)
 
 
-def _day_order(cycle: Cycle, day: str) -> int:
-    return cycle.days.index(day) if day in cycle.days else 7 + (WEEKDAYS.index(day) if day in WEEKDAYS else 0)
-
-
 def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
     """Every visited stop, by name: its timetable lines and, with a start date, its next dates."""
     stops: dict[str, Stop] = {s.id: s for s in scenario.stops} if scenario else {}
@@ -163,7 +159,7 @@ def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None =
         by_day: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for s in items:
             by_day[s.day].append((s.week, s.arrival, s.departure))
-        ordered = sorted(by_day, key=lambda d: (_day_order(plan.cycle, d), min(by_day[d])))
+        ordered = sorted(by_day, key=lambda d: (day_order(plan.cycle, d), min(by_day[d])))
         lines = [when_line(plan.cycle.weeks, d, by_day[d]) for d in ordered]
         dates = sorted(
             (d, times(s.arrival, s.departure))
@@ -264,9 +260,6 @@ def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
     def km(v):
         return _("%(n)s km", n=num(v)) if v is not None else "—"
 
-    def share(p: Plan) -> float:
-        return 100.0 * p.totals.loans_served / p.totals.loans_total if p.totals.loans_total else 100.0
-
     def hours(v):
         return duration(v)
 
@@ -278,7 +271,7 @@ def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
                 lambda v: num(v, 0), "higher"),
         _metric(_("Visits"), [float(x.visits) for x in t], lambda v: num(v, 0), lambda v: num(v, 0), "higher"),
         _metric(_("Loans served"), [x.loans_served for x in t], num, num, "higher"),
-        _metric(_("Share of expected loans"), [share(p) for p in plans], lambda v: f"{num(v)} %",
+        _metric(_("Share of expected loans"), [loans_share_pct(p.totals) for p in plans], lambda v: f"{num(v)} %",
                 lambda v: f"{num(v)} %", "higher"),
         _metric(_("Stops not served"), [float(len(p.unserved)) for p in plans], lambda v: num(v, 0),
                 lambda v: num(v, 0), "lower"),
@@ -298,7 +291,7 @@ def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
     out = {}
     for stop_id, g in groups.items():
         parts = []
-        for (day, a, b) in sorted(g, key=lambda k: (_day_order(plan.cycle, k[0]), min(g[k]), k[1])):
+        for (day, a, b) in sorted(g, key=lambda k: (day_order(plan.cycle, k[0]), min(g[k]), k[1])):
             weeks = ", ".join(str(w) for w in sorted(g[(day, a, b)]))
             parts.append(_("%(day)s wk %(weeks)s %(times)s", day=day_short(day), weeks=weeks, times=times(a, b)))
         out[stop_id] = (names[stop_id], "; ".join(parts))
