@@ -2,9 +2,9 @@
 
 Numbers and times formatted for people, the patrons' "when does the library
 come" sentences and dates, the rows of a driver's sheet, and the comparison of
-plans.  Pure functions of the domain model (plus gettext), so they are tested
-without a browser.  Strings returned here are plain text: the templates
-escape them.
+plans in words (:mod:`routeplanner.compare` measures it).  Pure functions of
+the domain model (plus gettext), so they are tested without a browser.
+Strings returned here are plain text: the templates escape them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Sequence
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from routeplanner import formats
+from routeplanner import compare, formats
 from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
-from routeplanner.totals import loans_share_pct
 from routeplanner.web.maps import day_name
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
@@ -237,47 +236,39 @@ class MetricRow:
     cells: list[Cell]
 
 
-def _metric(label: str, values: list[float | None], fmt, unit_fmt, better: str | None) -> MetricRow:
-    base = values[0]
-    cells = []
-    for i, v in enumerate(values):
-        cell = Cell(fmt(v))
-        if i > 0 and v is not None and base is not None and abs(v - base) > 1e-9:
-            delta = v - base
-            cell.diff = ("+" if delta > 0 else "−") + unit_fmt(abs(delta))
-            if better is None:
-                cell.css = "changed"
-            else:
-                good = delta < 0 if better == "lower" else delta > 0
-                cell.css = "better" if good else "worse"
-        cells.append(cell)
-    return MetricRow(label, cells)
+def _cell(change: compare.Change, fmt) -> Cell:
+    cell = Cell(fmt(change.value))
+    if change.verdict:
+        cell.diff = ("+" if change.delta > 0 else "−") + fmt(abs(change.delta))
+        cell.css = change.verdict
+    return cell
 
 
 def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
-    t = [p.totals for p in plans]
+    """The figures of :func:`routeplanner.compare.compare`, worded: a row a figure, a cell a plan."""
+    changes = compare.compare(plans).changes
 
     def km(v):
         return _("%(n)s km", n=num(v)) if v is not None else "—"
 
-    def hours(v):
-        return duration(v)
+    def whole(v):
+        return num(v, 0)
 
-    return [
-        _metric(_("Distance"), [x.distance_km for x in t], km, km, "lower"),
-        _metric(_("Driving"), [x.drive_minutes for x in t], hours, hours, "lower"),
-        _metric(_("Doors open (service)"), [x.service_minutes for x in t], hours, hours, "higher"),
-        _metric(_("Stops served"), [float(x.stops_served) for x in t], lambda v: num(v, 0),
-                lambda v: num(v, 0), "higher"),
-        _metric(_("Visits"), [float(x.visits) for x in t], lambda v: num(v, 0), lambda v: num(v, 0), "higher"),
-        _metric(_("Loans served"), [x.loans_served for x in t], num, num, "higher"),
-        _metric(_("Share of expected loans"), [loans_share_pct(p.totals) for p in plans], lambda v: f"{num(v)} %",
-                lambda v: f"{num(v)} %", "higher"),
-        _metric(_("Stops not served"), [float(len(p.unserved)) for p in plans], lambda v: num(v, 0),
-                lambda v: num(v, 0), "lower"),
-        _metric(_("Solver cost"), [None if p.info.objective is None else float(p.info.objective) for p in plans],
-                lambda v: num(v, 0), lambda v: num(v, 0), "lower"),
+    def share(v):
+        return f"{num(v)} %"
+
+    rows = [
+        ("distance_km", _("Distance"), km),
+        ("drive_minutes", _("Driving"), duration),
+        ("service_minutes", _("Doors open (service)"), duration),
+        ("stops_served", _("Stops served"), whole),
+        ("visits", _("Visits"), whole),
+        ("loans_served", _("Loans served"), num),
+        ("loans_share_pct", _("Share of expected loans"), share),
+        ("unserved", _("Stops not served"), whole),
+        ("cost", _("Solver cost"), whole),
     ]
+    return [MetricRow(label, [_cell(c[figure], fmt) for c in changes]) for figure, label, fmt in rows]
 
 
 def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
@@ -299,27 +290,23 @@ def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
 
 
 @dataclass
-class MovedStop:
+class MovedStopRow:
     stop_id: str
     name: str
-    cells: list[Cell]
+    cells: list[Cell]  # each plan's days and times; "changed" where the stop moved against the first plan
 
 
-def moved_stops(plans: Sequence[Plan]) -> list[MovedStop]:
-    """Stops whose days or times differ from the first plan in any other plan."""
+def moved_stops(plans: Sequence[Plan]) -> list[MovedStopRow]:
+    """Stops that moved (:func:`routeplanner.compare.moved_between`) in any plan against the first."""
+    moved = [{m.stop_id: m for m in moves} for moves in compare.compare(plans).moved]
     summaries = [stop_summary(p) for p in plans]
     unserved = [{u.stop_id for u in p.unserved} for p in plans]
-    ids = sorted({sid for s in summaries for sid in s} | {sid for u in unserved for sid in u})
     out = []
-    for sid in ids:
+    for sid in {sid for moves in moved for sid in moves}:
         texts = [s[sid][1] if sid in s else (_("not served") if sid in u else "—")
                  for s, u in zip(summaries, unserved)]
-        if all(t == texts[0] for t in texts):
-            continue
-        name = next((s[sid][0] for s in summaries if sid in s), None)
-        if name is None:
-            name = next(u.name for p in plans for u in p.unserved if u.stop_id == sid)
-        cells = [Cell(t, css="" if i == 0 or t == texts[0] else "changed") for i, t in enumerate(texts)]
-        out.append(MovedStop(sid, name, cells))
+        cells = [Cell(texts[0])] + [Cell(t, css="changed" if sid in m else "") for t, m in zip(texts[1:], moved)]
+        # Named as the first plan that visits it (every moved stop is visited somewhere).
+        out.append(MovedStopRow(sid, next(m[sid].name for m in moved if sid in m), cells))
     out.sort(key=lambda m: (m.name.casefold(), m.stop_id))
     return out
