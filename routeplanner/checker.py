@@ -25,7 +25,7 @@ from pathlib import Path
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import WEEKDAYS, Break, Plan, Route, Scenario, Stop, Totals, Vehicle, Visit, hhmm
-from routeplanner.planio import format_totals, route_label
+from routeplanner.report import format_totals, route_label
 from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix, scenario_matrix
 

@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plan(args: argparse.Namespace) -> int:
     from routeplanner.io import load_scenario
-    from routeplanner.planio import format_timetable, format_totals, write_plan_json, write_visits_csv
+    from routeplanner.planio import write_plan_json, write_visits_csv
+    from routeplanner.report import format_timetable, format_totals
     from routeplanner.solver import solve
 
     from routeplanner import limits

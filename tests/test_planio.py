@@ -1,5 +1,5 @@
-"""Plan serialisation: the JSON contract, the visits CSV, the text timetable,
-on the hand-made meridian plan (tests/meridian.py)."""
+"""Plan serialisation: the JSON contract and the visits CSV, on the
+hand-made meridian plan (tests/meridian.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import json
 
 import pytest
 
-from meridian import KM_PER_TENTH, A, B, C, F, make_plan, whole_metres
+from meridian import KM_PER_TENTH, make_plan, whole_metres
 from routeplanner.errors import InputError
 from routeplanner.model import Cycle, Travel
 from routeplanner.planio import (
     VISITS_CSV_COLUMNS,
-    format_timetable,
     plan_from_dict,
     plan_to_dict,
     read_plan_json,
@@ -173,32 +172,3 @@ def test_visits_csv_writes_formulas_as_text(tmp_path):
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if r["vehicle"] == "'@SUM(1)" and r["order"] == "1")
     assert (row["name"], row["stop_id"], row["lon"]) == ("'=HYPERLINK(\"http://x.invalid\")", "'-1+1", "-3.5")
-
-
-# --- text timetable ----------------------------------------------------------------
-
-
-def test_timetable_text():
-    text = format_timetable(make_plan())
-    for stop in (A, B, C, F):
-        assert stop.name in text
-    assert "Week 1 Tue 2026-12-01 — Bibliobusas — 08:00-11:05, 66.7 km" in text
-    assert "09:50-10:35  break (45 min)" in text
-    assert "Kamajai — Tuesdays of weeks 1 and 3, 08:10-08:40" in text
-    assert "Obeliai — every Tuesday, 08:50-09:10" in text
-    assert "Juodupė — Tuesdays of weeks 1 and 3, 09:20-09:50" in text
-    assert "too far from the depot" in text and "start from Obeliai instead" in text
-    assert "Stops served: 3 of 4" in text
-
-
-def test_timetable_events_in_time_order():
-    lines = format_timetable(make_plan()).splitlines()
-    day = lines[lines.index(next(x for x in lines if x.startswith("Week 1 Tue"))) + 1 :][:4]
-    assert [x.split()[0] for x in day] == ["08:10-08:40", "08:50-09:10", "09:20-09:50", "09:50-10:35"]
-
-
-def test_timetable_shows_differing_times():
-    plan = make_plan()
-    plan.routes[1].visits[0].arrival_min = 535
-    plan.routes[1].visits[0].departure_min = 555
-    assert "Obeliai — every Tuesday, 08:50-09:10 / 08:55-09:15" in format_timetable(plan)
