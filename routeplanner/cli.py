@@ -74,8 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from routeplanner.io import load_scenario
-    from routeplanner.planio import write_plan_json, write_visits_csv
+    from routeplanner.io import load_scenario, write_plan_json, write_visits_csv
     from routeplanner.report import format_timetable, format_totals
     from routeplanner.solver import solve
 
@@ -105,8 +104,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from routeplanner.checker import check_plan, format_report
-    from routeplanner.io import load_scenario
-    from routeplanner.planio import read_plan_json
+    from routeplanner.io import load_scenario, read_plan_json
 
     scenario = load_scenario(args.scenario)
     plan = read_plan_json(args.plan)

@@ -664,7 +664,7 @@ def check_report(row: PlanRow) -> dict[str, Any]:
     """The independent checker on a stored plan against the scenario it was made from."""
     from routeplanner.checker import check_plan
     from routeplanner.io.jsonform import scenario_from_dict
-    from routeplanner.planio import plan_from_dict
+    from routeplanner.io.planjson import plan_from_dict
 
     scenario = scenario_from_dict(row.scenario_snapshot, source=f"plan {row.id}")
     plan = plan_from_dict(row.plan, source=f"plan {row.id}")

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from routeplanner.checker import check_plan
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
-from routeplanner.planio import plan_from_dict
+from routeplanner.io.planjson import plan_from_dict
 from routeplanner.web import db, jobs
 from routeplanner.web.db import JobRow, PlanRow, ScenarioRow, utcnow
 

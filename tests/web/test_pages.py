@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from routeplanner.io import read_stops_bytes
 from routeplanner.io.jsonform import scenario_to_dict
-from routeplanner.planio import plan_to_dict
+from routeplanner.io.planjson import plan_to_dict
 from routeplanner.web import db, jobs
 
 SAMPLE_ID = 1

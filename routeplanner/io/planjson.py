@@ -1,4 +1,4 @@
-"""Plans in and out: the plan JSON contract and the visits CSV.
+"""The plan JSON contract: a plan as a document and back, strictly checked.
 
 ``plan_to_dict`` / ``plan_from_dict`` are the two halves of
 ``shared/contracts/plan.schema.json`` (contract v1).  The reader is strict
@@ -6,13 +6,12 @@ and complete: a malformed document is refused with one :class:`Problem` per
 defect, each naming the JSON path (``routes[3].visits[0].arrival``), so a
 published timetable typed in by hand can be fixed in one pass.
 
-This module must not import the solver: the checker relies on it to read and
-evaluate plans independently of how they were made.
+This module must not import the solver: the command line's ``check`` reads
+plans with it to judge them independently of how they were made.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from datetime import date
@@ -21,7 +20,6 @@ from typing import Any
 
 from routeplanner import formats, limits
 from routeplanner.errors import InputError, Problem
-from routeplanner.io.cells import safe_cell
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
     WEEKDAYS,
@@ -35,7 +33,6 @@ from routeplanner.model import (
     Travel,
     Unserved,
     Visit,
-    calendar_routes,
     hhmm,
     parse_hhmm,
 )
@@ -44,32 +41,16 @@ from routeplanner.model import (
 KM_DECIMALS = 3
 MIN_DECIMALS = 3
 
-VISITS_CSV_COLUMNS = (
-    "vehicle",
-    "week",
-    "day",
-    "date",
-    "order",
-    "stop_id",
-    "name",
-    "lat",
-    "lon",
-    "arrival",
-    "departure",
-    "loans",
-    "leg_km",
-    "leg_minutes",
-)
-
 
 # --- plan -> JSON ------------------------------------------------------------
 
 
-def _km(metres: float) -> float:
+def rounded_km(metres: float) -> float:
+    """Metres as the plan writes kilometres: three decimals, whole metres."""
     return round(metres / 1000.0, KM_DECIMALS)
 
 
-def _num(value: float) -> float | int:
+def rounded(value: float) -> float | int:
     """Round to MIN_DECIMALS; whole numbers are written without ``.0``."""
     out = round(float(value), MIN_DECIMALS)
     return int(out) if out.is_integer() else out
@@ -87,11 +68,11 @@ def _visit_dict(visit: Visit, route: Route) -> dict[str, Any]:
         "lon": visit.lon,
         "arrival": hhmm(visit.arrival_min),
         "departure": hhmm(visit.departure_min),
-        "loans": _num(visit.loans),
+        "loans": rounded(visit.loans),
         # Extras: the leg that leads here, and the calendar slot, so a visit
         # row makes sense on its own (maps, spreadsheets).
-        "leg_km": _km(visit.leg_distance_m),
-        "leg_minutes": _num(visit.leg_drive_min),
+        "leg_km": rounded_km(visit.leg_distance_m),
+        "leg_minutes": rounded(visit.leg_drive_min),
         "week": route.week,
         "day": route.day,
     }
@@ -110,8 +91,8 @@ def _route_dict(route: Route) -> dict[str, Any]:
             "depot": _place_dict(route.depot),
             "start": hhmm(route.start_min),
             "end": hhmm(route.end_min),
-            "distance_km": _km(route.distance_m),
-            "drive_minutes": _num(route.drive_min),
+            "distance_km": rounded_km(route.distance_m),
+            "drive_minutes": rounded(route.drive_min),
             "visits": [_visit_dict(v, route) for v in route.visits],
             "breaks": [{"start": hhmm(b.start_min), "minutes": int(b.minutes)} for b in route.breaks],
         }
@@ -134,13 +115,13 @@ def _unserved_dict(u: Unserved) -> dict[str, Any]:
 def _totals_dict(t: Totals) -> dict[str, Any]:
     return {
         "distance_km": round(float(t.distance_km), KM_DECIMALS),
-        "drive_minutes": _num(t.drive_minutes),
-        "service_minutes": _num(t.service_minutes),
+        "drive_minutes": rounded(t.drive_minutes),
+        "service_minutes": rounded(t.service_minutes),
         "visits": int(t.visits),
         "stops_served": int(t.stops_served),
         "stops_total": int(t.stops_total),
-        "loans_served": _num(t.loans_served),
-        "loans_total": _num(t.loans_total),
+        "loans_served": rounded(t.loans_served),
+        "loans_total": rounded(t.loans_total),
     }
 
 
@@ -525,39 +506,3 @@ def read_plan_json(path: str | Path) -> Plan:
     if deeper_than(data):  # the plan reader (and the problems it shows) recurse too
         raise InputError([nesting_problem(name, "plan JSON file")])
     return plan_from_dict(data, source=name)
-
-
-# --- CSV ---------------------------------------------------------------------
-
-
-def write_visits_csv(plan: Plan, path: str | Path) -> None:
-    """One row per visit, in calendar order, for spreadsheets and mail merges.
-
-    Written with a UTF-8 byte-order mark: without it, spreadsheet programs set
-    to a Baltic locale open the file as Windows-1257 and garble ą, ė, ž, ā, ņ.
-    """
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        out = csv.writer(fh)
-        out.writerow(VISITS_CSV_COLUMNS)
-        for route in calendar_routes(plan):
-            when = route.date.isoformat() if route.date else ""
-            for order, v in enumerate(route.visits, start=1):
-                out.writerow(
-                    safe_cell(cell)
-                    for cell in [
-                        route.vehicle,
-                        route.week,
-                        route.day,
-                        when,
-                        order,
-                        v.stop_id,
-                        v.name,
-                        v.lat,
-                        v.lon,
-                        hhmm(v.arrival_min),
-                        hhmm(v.departure_min),
-                        _num(v.loans),
-                        _km(v.leg_distance_m),
-                        _num(v.leg_drive_min),
-                    ]
-                )
