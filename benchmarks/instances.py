@@ -69,7 +69,7 @@ from routeplanner.model import (
     Vehicle,
     Visit,
 )
-from routeplanner.planio import compute_totals
+from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix
 
 #: ``../shared/benchmarks/instances`` beside the repository (``/work/shared/...`` here).

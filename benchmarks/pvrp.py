@@ -71,7 +71,7 @@ from routeplanner.model import (
     Vehicle,
     Visit,
 )
-from routeplanner.planio import compute_totals
+from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix
 
 #: ``../shared/benchmarks/pvrp`` beside the repository (``/work/shared/...`` here).
@@ -656,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_references:
         return check_references(instances, args, clock)
 
-    from routeplanner.planio import write_plan_json
+    from routeplanner.io.planjson import write_plan_json
     from routeplanner.solver import solve
 
     converted = {inst.name: to_product(inst, args.limit) for inst in instances}

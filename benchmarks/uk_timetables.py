@@ -72,7 +72,7 @@ from routeplanner.model import (
     Vehicle,
     Visit,
 )
-from routeplanner.planio import compute_totals
+from routeplanner.totals import compute_totals
 from routeplanner.travel import EARTH_RADIUS_M, HaversineProvider, TravelMatrix, scenario_points
 
 CIRCUITY = 1.3

@@ -55,13 +55,15 @@ _LAZY_FROM: dict[str, tuple[str, ...]] = {
     "routeplanner.io": (
         "dump_scenario_toml",
         "load_scenario",
+        "plan_from_dict",
+        "plan_to_dict",
+        "read_plan_json",
         "read_stops",
         "read_stops_bytes",
         "scenario_from_toml_text",
+        "write_plan_json",
         "write_stops_csv",
     ),
-    # plan JSON: moving into routeplanner.io; re-point this line when it has.
-    "routeplanner.planio": ("plan_from_dict", "plan_to_dict", "read_plan_json", "write_plan_json"),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _LAZY_FROM.items() for name in names}
 

@@ -9,7 +9,7 @@ one made by our solver, by hand, or typed in from a published timetable.
 It deliberately shares no code with ``routeplanner.solver``: a checker that
 reused the solver's bookkeeping would repeat the solver's mistakes.  It only
 uses the model, the travel providers and the plain totals arithmetic of
-``planio``.
+``totals``.
 
 Violations are data.  Only unusable input (a travel matrix without the
 scenario's stops) raises :class:`InputError`.
@@ -25,7 +25,8 @@ from pathlib import Path
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import WEEKDAYS, Break, Plan, Route, Scenario, Stop, Totals, Vehicle, Visit, hhmm
-from routeplanner.planio import compute_totals, format_totals, route_label
+from routeplanner.report import format_totals, route_label
+from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix, scenario_matrix
 
 #: Float noise allowed on minutes; plan times are whole minutes.

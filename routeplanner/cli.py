@@ -80,8 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plan(args: argparse.Namespace) -> int:
     from routeplanner import limits
-    from routeplanner.io import load_scenario
-    from routeplanner.planio import format_timetable, format_totals, write_plan_json, write_visits_csv
+    from routeplanner.io import load_scenario, write_plan_json, write_visits_csv
+    from routeplanner.report import format_timetable, format_totals
     from routeplanner.solver import solve
 
     if args.time_limit is not None and args.time_limit not in limits.TIME_LIMIT_S:
@@ -108,8 +108,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from routeplanner.checker import check_plan, format_report
-    from routeplanner.io import load_scenario
-    from routeplanner.planio import read_plan_json
+    from routeplanner.io import load_scenario, read_plan_json
 
     scenario = load_scenario(args.scenario)
     plan = read_plan_json(args.plan)

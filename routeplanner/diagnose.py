@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routeplanner import formats
 from routeplanner.model import Route, Scenario, Stop, Vehicle, hhmm
 from routeplanner.patterns import allowed_day_indices, candidate_patterns
 
@@ -32,12 +33,8 @@ class Reason:
 
 
 def duration(minutes: float) -> str:
-    """``580`` -> ``"9 h 40 min"``."""
-    m = int(math.ceil(minutes - 1e-9))
-    h, m = divmod(m, 60)
-    if h and m:
-        return f"{h} h {m} min"
-    return f"{h} h" if h else f"{m} min"
+    """``580`` -> ``"9 h 40 min"``, ``540`` -> ``"9 h"``: rounded up, as a need is."""
+    return formats.duration(minutes, round_up=True, hours_minutes="%(h)d h %(m)d min", whole_hours="%(h)d h")
 
 
 def _days_text(days: tuple[str, ...] | list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from routeplanner.formats import shown
 from routeplanner.limits import MAX_LISTED_PROBLEMS
 
 
@@ -37,8 +38,7 @@ class Problem:
             where += f", row {self.row}"
         if self.column:
             where += f", column {self.column!r}"
-        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{where}: got {shown!r}, expected {self.expected}"
+        return f"{where}: got {shown(self.value, 60, ellipsis='...')!r}, expected {self.expected}"
 
 
 class InputError(RoutePlannerError):

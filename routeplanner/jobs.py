@@ -459,7 +459,7 @@ def child_main(url: str, job_id: int, parent_pid: int) -> None:
 
 def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) -> None:
     from routeplanner.io.jsonform import scenario_to_dict
-    from routeplanner.planio import plan_to_dict
+    from routeplanner.io.planjson import plan_to_dict
     from routeplanner.solver import solve  # OR-Tools: here, in the child, only
 
     with sessions() as s:

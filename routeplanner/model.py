@@ -254,3 +254,16 @@ class Plan:
     unserved: list[Unserved]
     totals: Totals
     info: SolveInfo = field(default_factory=SolveInfo)
+
+
+def day_order(cycle: Cycle, day: str) -> int:
+    """Where ``day`` sorts in ``cycle``: its working days in order, then the other weekdays, then anything else."""
+    if day in cycle.days:
+        return cycle.days.index(day)
+    # A day outside the cycle (only in a broken plan) sorts after the cycle's.
+    return len(cycle.days) + (WEEKDAYS.index(day) if day in WEEKDAYS else len(WEEKDAYS))
+
+
+def calendar_routes(plan: Plan) -> list[Route]:
+    """The plan's routes in calendar order (week, weekday); vehicles keep plan order."""
+    return sorted(plan.routes, key=lambda r: (r.week, day_order(plan.cycle, r.day)))

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import routeplanner
-from routeplanner import checker, errors, io, model, planio, solver
+from routeplanner import checker, errors, io, model, solver
 
 PUBLIC = [
     "Break",
@@ -55,7 +55,7 @@ def test_all_is_pinned():
 
 
 def test_every_name_resolves_to_its_home_module():
-    homes = (model, errors, solver, checker, io, planio)
+    homes = (model, errors, solver, checker, io)
     for name in routeplanner.__all__:
         value = getattr(routeplanner, name)
         assert any(getattr(home, name, None) is value for home in homes), name

@@ -13,7 +13,7 @@ import pytest
 
 from routeplanner.checker import check_plan
 from routeplanner.io import load_scenario, read_stops
-from routeplanner.planio import plan_to_dict
+from routeplanner.io.planjson import plan_to_dict
 from routeplanner.solver import solve
 
 DATA = Path(__file__).resolve().parents[1] / "data"

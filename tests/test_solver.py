@@ -14,8 +14,8 @@ import pytest
 from builders import scenario, stop
 
 from routeplanner.checker import check_plan
+from routeplanner.io.planjson import plan_to_dict
 from routeplanner.model import Frequency, Vehicle
-from routeplanner.planio import plan_to_dict
 from routeplanner.solver import SearchParams, solve
 from routeplanner.travel import scenario_matrix
 

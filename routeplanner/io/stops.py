@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
+from routeplanner.formats import shown
 from routeplanner.io.cells import safe_cell, unsafe_cell
 from routeplanner.limits import (
     EXPECT_LOANS,
@@ -429,8 +430,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, time):
         return f"{value.hour:02d}:{value.minute:02d}"
     if isinstance(value, timedelta):
-        minutes = int(round(value.total_seconds() / 60))
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+        return hhmm(value.total_seconds() / 60)
     return str(value).strip()
 
 
@@ -561,14 +561,10 @@ def _find_header(rows: list[_Row]) -> int:
         # Nothing we know: not a stops table at all (or a wrong delimiter).
         # One problem says more than a missing-column problem per column.
         raise _FileRefused(
-            _short(", ".join(c for c in rows[first_nonblank].cells if c)),
+            shown(", ".join(c for c in rows[first_nonblank].cells if c)),
             "a stops table whose first row names the columns: name, lat, lon, loans_per_visit, ...",
         )
     return first_nonblank
-
-
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _columns(row: _Row, file: str, problems: list[Problem]) -> _Columns:
@@ -773,7 +769,7 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
     h = _find_header(head)  # may raise _FileRefused
     cols = _columns(head[h], file, problems)
     if head[h].wide is not None:
-        problems.append(Problem(file, cols.header_row, "", _short(head[h].wide), f"at most {MAX_COLUMNS} columns"))
+        problems.append(Problem(file, cols.header_row, "", shown(head[h].wide), f"at most {MAX_COLUMNS} columns"))
     # Count first, work after: the rows of at most MAX_STOPS stops are kept,
     # and the first one past the limit ends the reading (and any geocoding
     # never starts), however long the rest of the file is.
@@ -788,19 +784,19 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
     stops: list[Stop] = []
     for row in data:
         if row.wide is not None:
-            reader.problems.append(Problem(file, row.number, "", _short(row.wide), f"at most {MAX_COLUMNS} columns"))
+            reader.problems.append(Problem(file, row.number, "", shown(row.wide), f"at most {MAX_COLUMNS} columns"))
             continue
         long = [(i, c) for i, c in enumerate(row.cells) if len(c) > MAX_CELL_CHARS]
         if long:
             reader.problems += [
-                Problem(file, row.number, cols.at(i), _short(c, 60), f"at most {MAX_CELL_CHARS:,} characters")
+                Problem(file, row.number, cols.at(i), shown(c, 60), f"at most {MAX_CELL_CHARS:,} characters")
                 for i, c in long
             ]
             continue
         extra = [c for c in row.cells[cols.width:] if c]
         if row.width is not None and row.width > cols.width and extra:
             reader.problems.append(Problem(
-                file, row.number, "", _short(", ".join(extra)),
+                file, row.number, "", shown(", ".join(extra)),
                 f"at most {cols.width} values, like the header row "
                 "(quote decimal commas in a comma-separated file, or use ';' between values)",
             ))

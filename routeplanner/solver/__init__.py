@@ -36,7 +36,6 @@ import numpy as np
 
 from routeplanner import diagnose
 from routeplanner.model import Plan, Route, Scenario, SolveInfo, Unserved
-from routeplanner.planio import compute_totals
 from routeplanner.solver.areas import vehicle_areas
 from routeplanner.solver.budget import Budget
 from routeplanner.solver.cycle import State
@@ -45,6 +44,7 @@ from routeplanner.solver.plan import plan_routes, refresh_legs
 from routeplanner.solver.problem import Problem
 from routeplanner.solver.routed import Router
 from routeplanner.solver.search import search
+from routeplanner.totals import compute_totals
 from routeplanner.travel import TravelMatrix, scenario_matrix
 
 __all__ = ["SOLVER_NAME", "Budget", "Progress", "SearchParams", "solve"]

@@ -158,7 +158,7 @@ class PlanRow(Base):
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    #: the plan as plan.schema.json (planio.plan_to_dict)
+    #: the plan as plan.schema.json (io.planjson.plan_to_dict)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: the scenario exactly as solved (io.jsonform.scenario_to_dict)
     scenario_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)

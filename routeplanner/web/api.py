@@ -43,16 +43,17 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import jobs, limits, services, store
+from routeplanner import formats, jobs, limits, services, store
+from routeplanner.compare import Slot, StopTimes, by_stop, difference, moved_between
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
-from routeplanner.model import WEEKDAYS, Scenario
+from routeplanner.model import Scenario, hhmm, parse_hhmm
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import access, db
+from routeplanner.web import jobs as web_jobs
 from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
 from routeplanner.web.openapi import document
-from routeplanner.web import jobs as web_jobs
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -199,8 +200,7 @@ def _json_object(*, required: bool = True) -> dict[str, Any]:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 200 else text[:197] + "..."
+    return formats.shown(value, ellipsis="...")
 
 
 def _is_multipart() -> bool:
@@ -483,49 +483,35 @@ def plan_kpis(row: PlanRow) -> dict[str, Any]:
     }
 
 
-def _stop_slots(doc: Mapping[str, Any]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-    """stop id -> (name, its visits in calendar order as {week, day, arrival, departure})."""
-    out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
-    for route in doc.get("routes") or []:
-        for v in route.get("visits") or []:
-            name, slots = out.setdefault(v["stop_id"], (v.get("name", v["stop_id"]), []))
-            slots.append({"week": route["week"], "day": route["day"], "arrival": v["arrival"],
-                          "departure": v["departure"], "vehicle": route.get("vehicle", "")})
-    for _name, slots in out.values():
-        slots.sort(key=lambda x: (x["week"], WEEKDAYS.index(x["day"]) if x["day"] in WEEKDAYS else 9, x["arrival"]))
-    return out
+def _stop_times(doc: Mapping[str, Any]) -> dict[str, StopTimes]:
+    """A plan document's visits by stop (:func:`routeplanner.compare.stop_times` of a stored document)."""
+    return by_stop(
+        (v["stop_id"], v.get("name", v["stop_id"]),
+         Slot(route["week"], route["day"], parse_hhmm(v["arrival"]), parse_hhmm(v["departure"]),
+              route.get("vehicle", "")))
+        for route in doc.get("routes") or []
+        for v in route.get("visits") or []
+    )
+
+
+def _slot_dict(slot: Slot) -> dict[str, Any]:
+    return {"week": slot.week, "day": slot.day, "arrival": hhmm(slot.arrival_min),
+            "departure": hhmm(slot.departure_min), "vehicle": slot.vehicle}
 
 
 def moved_stops(first: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Stops whose day or time differs between two plan documents.
+    """Stops whose day or time differs between two plan documents (:func:`routeplanner.compare.moved_between`).
 
     ``changes`` lists ``"day"`` (another week or weekday), ``"time"`` (another
     opening time), ``"added"`` (visited only in ``other``) or ``"dropped"``
-    (visited only in ``first``).
+    (visited only in ``first``); ``before`` and ``after`` the visits in
+    calendar order.
     """
-    a, b = _stop_slots(first), _stop_slots(other)
-    out = []
-    order = list(a) + [k for k in b if k not in a]
-    for stop_id in order:
-        before = a.get(stop_id, ("", []))[1]
-        after = b.get(stop_id, ("", []))[1]
-        key = lambda s: [(x["week"], x["day"], x["arrival"], x["departure"]) for x in s]  # noqa: E731
-        if key(before) == key(after):
-            continue
-        if not before:
-            changes = ["added"]
-        elif not after:
-            changes = ["dropped"]
-        else:
-            changes = []
-            if [(x["week"], x["day"]) for x in before] != [(x["week"], x["day"]) for x in after]:
-                changes.append("day")
-            if sorted(x["arrival"] for x in before) != sorted(x["arrival"] for x in after) or \
-                    sorted(x["departure"] for x in before) != sorted(x["departure"] for x in after):
-                changes.append("time")
-        name = (a.get(stop_id) or b.get(stop_id))[0]
-        out.append({"stop_id": stop_id, "name": name, "changes": changes, "before": before, "after": after})
-    return out
+    return [
+        {"stop_id": m.stop_id, "name": m.name, "changes": list(m.changes),
+         "before": [_slot_dict(x) for x in m.before], "after": [_slot_dict(x) for x in m.after]}
+        for m in moved_between(_stop_times(first), _stop_times(other))
+    ]
 
 
 def compare_plans(rows: list[PlanRow]) -> dict[str, Any]:
@@ -536,10 +522,7 @@ def compare_plans(rows: list[PlanRow]) -> dict[str, Any]:
     plans = []
     for row in rows:
         k = plan_kpis(row)
-        delta = {
-            key: (None if k[key] is None or base[key] is None else round(k[key] - base[key], 3))
-            for key in k
-        }
+        delta = {key: difference(base[key], k[key], 3) for key in k}
         plans.append({**plan_summary(row), "kpis": k, "delta": delta})
     moves = [
         {"from_plan": first.id, "to_plan": row.id, "stops": moved_stops(first.plan, row.plan)}
@@ -552,7 +535,7 @@ def check_report(row: PlanRow) -> dict[str, Any]:
     """The independent checker on a stored plan against the scenario it was made from."""
     from routeplanner.checker import check_plan
     from routeplanner.io.jsonform import scenario_from_dict
-    from routeplanner.planio import plan_from_dict
+    from routeplanner.io.planjson import plan_from_dict
 
     scenario = scenario_from_dict(row.scenario_snapshot, source=f"plan {row.id}")
     plan = plan_from_dict(row.plan, source=f"plan {row.id}")

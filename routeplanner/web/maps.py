@@ -36,9 +36,9 @@ from folium.template import Template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from routeplanner import formats
 from routeplanner.config import DEFAULT_MAP_TILES
-from routeplanner.model import WEEKDAYS, Plan, Place, Route, Scenario, hhmm
-from routeplanner.planio import calendar_routes
+from routeplanner.model import WEEKDAYS, Place, Plan, Route, Scenario, calendar_routes, hhmm
 
 #: One colour per weekday (Okabe-Ito, readable by colour-blind people).
 DAY_COLOURS: dict[str, str] = {
@@ -148,16 +148,8 @@ def _group(name: MapHTML, show: bool = True) -> folium.FeatureGroup:
 
 
 def day_name(day: str) -> str:
-    names = {
-        "Mon": _("Monday"),
-        "Tue": _("Tuesday"),
-        "Wed": _("Wednesday"),
-        "Thu": _("Thursday"),
-        "Fri": _("Friday"),
-        "Sat": _("Saturday"),
-        "Sun": _("Sunday"),
-    }
-    return names.get(day, day)
+    """``"Tue"`` -> ``"Tuesday"``, translated."""
+    return formats.day_name(day, "name", _)
 
 
 def route_title(route: Route) -> str:
@@ -182,15 +174,11 @@ def _visit_popup(route: Route, visit, order: int, extra: MapHTML | None = None) 
         map_html("<strong>{n}. {name}</strong>", n=order, name=visit.name),
         map_text(when),
         map_text(_("Open %(start)s–%(end)s", start=hhmm(visit.arrival_min), end=hhmm(visit.departure_min))),
-        map_text(_("Expected loans: %(loans)s", loans=_num(visit.loans))),
+        map_text(_("Expected loans: %(loans)s", loans=formats.number(visit.loans))),
     ]
     if extra:
         lines.insert(0, extra)
     return join_html(MapHTML(x) for x in lines)
-
-
-def _num(value: float) -> str:
-    return f"{value:,.1f}".removesuffix(".0")
 
 
 # --- folium maps ---------------------------------------------------------------

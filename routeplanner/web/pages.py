@@ -29,8 +29,8 @@ from werkzeug.exceptions import HTTPException
 from routeplanner import store
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
+from routeplanner.io.planjson import plan_from_dict
 from routeplanner.model import Plan, Scenario
-from routeplanner.planio import plan_from_dict
 from routeplanner.web import db
 from routeplanner.web.maps import DEFAULT_TILES, MapAssets
 

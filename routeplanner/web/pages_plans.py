@@ -11,8 +11,8 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from routeplanner.io.stops import slugify
-from routeplanner.model import Plan, Route, hhmm
-from routeplanner.planio import calendar_routes
+from routeplanner.model import Plan, Route, calendar_routes, hhmm
+from routeplanner.totals import loans_share_pct
 from routeplanner.web import access, security
 from routeplanner.web.maps import (
     DAY_COLOURS,
@@ -51,11 +51,6 @@ def _load(plan_id: int):
     return row, plan_model(row), snapshot_model(row)
 
 
-def _share(plan: Plan) -> float:
-    t = plan.totals
-    return 100.0 * t.loans_served / t.loans_total if t.loans_total else 100.0
-
-
 def _route_dates(plan: Plan) -> dict[int, date | None]:
     return {id(r): r.date or slot_date(plan.cycle, r.week, r.day) for r in plan.routes}
 
@@ -79,7 +74,7 @@ def plan(plan_id: int):
         week_dash=week_dash,
         legend=weekday_legend(plan.cycle.days),
         weeks=range(1, plan.cycle.weeks + 1),
-        share=_share(plan),
+        share=loans_share_pct(plan.totals),
         others=others,
         leaflet_ok=leaflet_installed(),
         num=num,

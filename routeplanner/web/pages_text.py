@@ -2,9 +2,9 @@
 
 Numbers and times formatted for people, the patrons' "when does the library
 come" sentences and dates, the rows of a driver's sheet, and the comparison of
-plans.  Pure functions of the domain model (plus gettext), so they are tested
-without a browser.  Strings returned here are plain text: the templates
-escape them.
+plans in words (:mod:`routeplanner.compare` measures it).  Pure functions of
+the domain model (plus gettext), so they are tested without a browser.
+Strings returned here are plain text: the templates escape them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Sequence
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, hhmm
-from routeplanner.planio import calendar_routes
+from routeplanner import compare, formats
+from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
 from routeplanner.web.maps import day_name
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
@@ -28,24 +28,13 @@ DATES_AHEAD_WEEKS = 12
 # --- numbers ------------------------------------------------------------------------
 
 
-def num(value: float | None, decimals: int = 1) -> str:
-    """``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"``."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if decimals and text.endswith("." + "0" * decimals):
-        text = text[: -(decimals + 1)]
-    return text
+#: ``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"`` (no words to translate).
+num = formats.number
 
 
 def duration(minutes: float | None) -> str:
-    """``425`` -> ``"7 h 05 min"``; under an hour ``"45 min"``."""
-    if minutes is None:
-        return "—"
-    m = int(round(minutes))
-    if m < 60:
-        return _("%(m)d min", m=m)
-    return _("%(h)d h %(m)02d min", h=m // 60, m=m % 60)
+    """``425`` -> ``"7 h 05 min"``; under an hour ``"45 min"``; None -> ``"—"``."""
+    return formats.duration(minutes, hours_minutes=_("%(h)d h %(m)02d min"), minutes_only=_("%(m)d min"))
 
 
 def times(start: int, end: int) -> str:
@@ -60,29 +49,13 @@ def and_list(items: Sequence[object]) -> str:
 
 
 def day_plural(day: str) -> str:
-    names = {
-        "Mon": _("Mondays"),
-        "Tue": _("Tuesdays"),
-        "Wed": _("Wednesdays"),
-        "Thu": _("Thursdays"),
-        "Fri": _("Fridays"),
-        "Sat": _("Saturdays"),
-        "Sun": _("Sundays"),
-    }
-    return names.get(day, day)
+    """``"Tue"`` -> ``"Tuesdays"``, translated."""
+    return formats.day_name(day, "plural", _)
 
 
 def day_short(day: str) -> str:
-    names = {
-        "Mon": _("Mon"),
-        "Tue": _("Tue"),
-        "Wed": _("Wed"),
-        "Thu": _("Thu"),
-        "Fri": _("Fri"),
-        "Sat": _("Sat"),
-        "Sun": _("Sun"),
-    }
-    return names.get(day, day)
+    """``"Tue"`` -> ``"Tue"``, translated."""
+    return formats.day_name(day, "short", _)
 
 
 def nice_date(d: date | None) -> str:
@@ -168,10 +141,6 @@ def when_line(cycle_weeks: int, day: str, slots: Sequence[tuple[int, int, int]])
     return _("%(days)s of the cycle: %(detail)s", days=day_plural(day), detail=detail)
 
 
-def _day_order(cycle: Cycle, day: str) -> int:
-    return cycle.days.index(day) if day in cycle.days else 7 + (WEEKDAYS.index(day) if day in WEEKDAYS else 0)
-
-
 def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
     """Every visited stop, by name: its timetable lines and, with a start date, its next dates."""
     stops: dict[str, Stop] = {s.id: s for s in scenario.stops} if scenario else {}
@@ -189,7 +158,7 @@ def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None =
         by_day: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for s in items:
             by_day[s.day].append((s.week, s.arrival, s.departure))
-        ordered = sorted(by_day, key=lambda d: (_day_order(plan.cycle, d), min(by_day[d])))
+        ordered = sorted(by_day, key=lambda d: (day_order(plan.cycle, d), min(by_day[d])))
         lines = [when_line(plan.cycle.weeks, d, by_day[d]) for d in ordered]
         dates = sorted(
             (d, times(s.arrival, s.departure))
@@ -267,50 +236,39 @@ class MetricRow:
     cells: list[Cell]
 
 
-def _metric(label: str, values: list[float | None], fmt, unit_fmt, better: str | None) -> MetricRow:
-    base = values[0]
-    cells = []
-    for i, v in enumerate(values):
-        cell = Cell(fmt(v))
-        if i > 0 and v is not None and base is not None and abs(v - base) > 1e-9:
-            delta = v - base
-            cell.diff = ("+" if delta > 0 else "−") + unit_fmt(abs(delta))
-            if better is None:
-                cell.css = "changed"
-            else:
-                good = delta < 0 if better == "lower" else delta > 0
-                cell.css = "better" if good else "worse"
-        cells.append(cell)
-    return MetricRow(label, cells)
+def _cell(change: compare.Change, fmt) -> Cell:
+    cell = Cell(fmt(change.value))
+    if change.verdict:
+        cell.diff = ("+" if change.delta > 0 else "−") + fmt(abs(change.delta))
+        cell.css = change.verdict
+    return cell
 
 
 def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
-    t = [p.totals for p in plans]
+    """The figures of :func:`routeplanner.compare.compare`, worded: a row a figure, a cell a plan."""
+    changes = compare.compare(plans).changes
 
     def km(v):
         return _("%(n)s km", n=num(v)) if v is not None else "—"
 
-    def share(p: Plan) -> float:
-        return 100.0 * p.totals.loans_served / p.totals.loans_total if p.totals.loans_total else 100.0
+    def whole(v):
+        return num(v, 0)
 
-    def hours(v):
-        return duration(v)
+    def share(v):
+        return f"{num(v)} %"
 
-    return [
-        _metric(_("Distance"), [x.distance_km for x in t], km, km, "lower"),
-        _metric(_("Driving"), [x.drive_minutes for x in t], hours, hours, "lower"),
-        _metric(_("Doors open (service)"), [x.service_minutes for x in t], hours, hours, "higher"),
-        _metric(_("Stops served"), [float(x.stops_served) for x in t], lambda v: num(v, 0),
-                lambda v: num(v, 0), "higher"),
-        _metric(_("Visits"), [float(x.visits) for x in t], lambda v: num(v, 0), lambda v: num(v, 0), "higher"),
-        _metric(_("Loans served"), [x.loans_served for x in t], num, num, "higher"),
-        _metric(_("Share of expected loans"), [share(p) for p in plans], lambda v: f"{num(v)} %",
-                lambda v: f"{num(v)} %", "higher"),
-        _metric(_("Stops not served"), [float(len(p.unserved)) for p in plans], lambda v: num(v, 0),
-                lambda v: num(v, 0), "lower"),
-        _metric(_("Solver cost"), [None if p.info.objective is None else float(p.info.objective) for p in plans],
-                lambda v: num(v, 0), lambda v: num(v, 0), "lower"),
+    rows = [
+        ("distance_km", _("Distance"), km),
+        ("drive_minutes", _("Driving"), duration),
+        ("service_minutes", _("Doors open (service)"), duration),
+        ("stops_served", _("Stops served"), whole),
+        ("visits", _("Visits"), whole),
+        ("loans_served", _("Loans served"), num),
+        ("loans_share_pct", _("Share of expected loans"), share),
+        ("unserved", _("Stops not served"), whole),
+        ("cost", _("Solver cost"), whole),
     ]
+    return [MetricRow(label, [_cell(c[figure], fmt) for c in changes]) for figure, label, fmt in rows]
 
 
 def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
@@ -324,7 +282,7 @@ def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
     out = {}
     for stop_id, g in groups.items():
         parts = []
-        for (day, a, b) in sorted(g, key=lambda k: (_day_order(plan.cycle, k[0]), min(g[k]), k[1])):
+        for (day, a, b) in sorted(g, key=lambda k: (day_order(plan.cycle, k[0]), min(g[k]), k[1])):
             weeks = ", ".join(str(w) for w in sorted(g[(day, a, b)]))
             parts.append(_("%(day)s wk %(weeks)s %(times)s", day=day_short(day), weeks=weeks, times=times(a, b)))
         out[stop_id] = (names[stop_id], "; ".join(parts))
@@ -332,27 +290,23 @@ def stop_summary(plan: Plan) -> dict[str, tuple[str, str]]:
 
 
 @dataclass
-class MovedStop:
+class MovedStopRow:
     stop_id: str
     name: str
-    cells: list[Cell]
+    cells: list[Cell]  # each plan's days and times; "changed" where the stop moved against the first plan
 
 
-def moved_stops(plans: Sequence[Plan]) -> list[MovedStop]:
-    """Stops whose days or times differ from the first plan in any other plan."""
+def moved_stops(plans: Sequence[Plan]) -> list[MovedStopRow]:
+    """Stops that moved (:func:`routeplanner.compare.moved_between`) in any plan against the first."""
+    moved = [{m.stop_id: m for m in moves} for moves in compare.compare(plans).moved]
     summaries = [stop_summary(p) for p in plans]
     unserved = [{u.stop_id for u in p.unserved} for p in plans]
-    ids = sorted({sid for s in summaries for sid in s} | {sid for u in unserved for sid in u})
     out = []
-    for sid in ids:
+    for sid in {sid for moves in moved for sid in moves}:
         texts = [s[sid][1] if sid in s else (_("not served") if sid in u else "—")
                  for s, u in zip(summaries, unserved)]
-        if all(t == texts[0] for t in texts):
-            continue
-        name = next((s[sid][0] for s in summaries if sid in s), None)
-        if name is None:
-            name = next(u.name for p in plans for u in p.unserved if u.stop_id == sid)
-        cells = [Cell(t, css="" if i == 0 or t == texts[0] else "changed") for i, t in enumerate(texts)]
-        out.append(MovedStop(sid, name, cells))
+        cells = [Cell(texts[0])] + [Cell(t, css="changed" if sid in m else "") for t, m in zip(texts[1:], moved)]
+        # Named as the first plan that visits it (every moved stop is visited somewhere).
+        out.append(MovedStopRow(sid, next(m[sid].name for m in moved if sid in m), cells))
     out.sort(key=lambda m: (m.name.casefold(), m.stop_id))
     return out

@@ -26,7 +26,7 @@ from routeplanner import jobs
 from routeplanner.checker import check_plan
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
-from routeplanner.planio import plan_from_dict
+from routeplanner.io.planjson import plan_from_dict
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, utcnow
 from routeplanner.web import db
 from routeplanner.web import jobs as web_jobs

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from routeplanner import jobs, store
 from routeplanner.io import read_stops_bytes
 from routeplanner.io.jsonform import scenario_to_dict
-from routeplanner.planio import plan_to_dict
+from routeplanner.io.planjson import plan_to_dict
 from routeplanner.web import db
 from routeplanner.web.pages import PAGE_BLUEPRINTS
 

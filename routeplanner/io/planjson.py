@@ -1,4 +1,4 @@
-"""Plans in and out: the plan JSON contract, the visits CSV and a text timetable.
+"""The plan JSON contract: a plan as a document and back, strictly checked.
 
 ``plan_to_dict`` / ``plan_from_dict`` are the two halves of
 ``shared/contracts/plan.schema.json`` (contract v1).  The reader is strict
@@ -6,26 +6,20 @@ and complete: a malformed document is refused with one :class:`Problem` per
 defect, each naming the JSON path (``routes[3].visits[0].arrival``), so a
 published timetable typed in by hand can be fixed in one pass.
 
-Also here: :func:`compute_totals`, the KPIs of a list of routes, shared by
-the solver and the checker because it is plain arithmetic over the model.
-
-This module must not import the solver: the checker relies on it to read and
-evaluate plans independently of how they were made.
+This module must not import the solver: the command line's ``check`` reads
+plans with it to judge them independently of how they were made.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from routeplanner import limits
+from routeplanner import formats, limits
 from routeplanner.errors import InputError, Problem
-from routeplanner.io.cells import safe_cell
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
     WEEKDAYS,
@@ -34,7 +28,6 @@ from routeplanner.model import (
     Place,
     Plan,
     Route,
-    Scenario,
     SolveInfo,
     Totals,
     Travel,
@@ -48,72 +41,16 @@ from routeplanner.model import (
 KM_DECIMALS = 3
 MIN_DECIMALS = 3
 
-DAY_NAMES = {
-    "Mon": "Monday",
-    "Tue": "Tuesday",
-    "Wed": "Wednesday",
-    "Thu": "Thursday",
-    "Fri": "Friday",
-    "Sat": "Saturday",
-    "Sun": "Sunday",
-}
-
-VISITS_CSV_COLUMNS = (
-    "vehicle",
-    "week",
-    "day",
-    "date",
-    "order",
-    "stop_id",
-    "name",
-    "lat",
-    "lon",
-    "arrival",
-    "departure",
-    "loans",
-    "leg_km",
-    "leg_minutes",
-)
-
-
-# --- totals ------------------------------------------------------------------
-
-
-def compute_totals(routes: Iterable[Route], scenario: Scenario) -> Totals:
-    """The KPIs of ``routes`` measured against everything ``scenario`` asks for.
-
-    Distances and drive times are taken from the routes as they stand; the
-    checker passes routes whose legs it has recomputed itself.
-    """
-    routes = list(routes)
-    weeks = scenario.cycle.weeks
-    counts: dict[str, int] = defaultdict(int)
-    for route in routes:
-        for visit in route.visits:
-            counts[visit.stop_id] += 1
-    visits = [v for r in routes for v in r.visits]
-    return Totals(
-        distance_km=sum(r.distance_m for r in routes) / 1000.0,
-        drive_minutes=float(sum(r.drive_min for r in routes)),
-        service_minutes=float(sum(v.departure_min - v.arrival_min for v in visits)),
-        visits=len(visits),
-        # A stop counts as served only when its whole frequency is met: half
-        # a fortnightly pattern is not a timetable a patron can rely on.
-        stops_served=sum(1 for s in scenario.stops if counts[s.id] >= s.frequency.visits_per_cycle(weeks)),
-        stops_total=len(scenario.stops),
-        loans_served=float(sum(v.loans for v in visits)),
-        loans_total=float(sum(s.loans_per_visit * s.frequency.visits_per_cycle(weeks) for s in scenario.stops)),
-    )
-
 
 # --- plan -> JSON ------------------------------------------------------------
 
 
-def _km(metres: float) -> float:
+def rounded_km(metres: float) -> float:
+    """Metres as the plan writes kilometres: three decimals, whole metres."""
     return round(metres / 1000.0, KM_DECIMALS)
 
 
-def _num(value: float) -> float | int:
+def rounded(value: float) -> float | int:
     """Round to MIN_DECIMALS; whole numbers are written without ``.0``."""
     out = round(float(value), MIN_DECIMALS)
     return int(out) if out.is_integer() else out
@@ -131,11 +68,11 @@ def _visit_dict(visit: Visit, route: Route) -> dict[str, Any]:
         "lon": visit.lon,
         "arrival": hhmm(visit.arrival_min),
         "departure": hhmm(visit.departure_min),
-        "loans": _num(visit.loans),
+        "loans": rounded(visit.loans),
         # Extras: the leg that leads here, and the calendar slot, so a visit
         # row makes sense on its own (maps, spreadsheets).
-        "leg_km": _km(visit.leg_distance_m),
-        "leg_minutes": _num(visit.leg_drive_min),
+        "leg_km": rounded_km(visit.leg_distance_m),
+        "leg_minutes": rounded(visit.leg_drive_min),
         "week": route.week,
         "day": route.day,
     }
@@ -154,8 +91,8 @@ def _route_dict(route: Route) -> dict[str, Any]:
             "depot": _place_dict(route.depot),
             "start": hhmm(route.start_min),
             "end": hhmm(route.end_min),
-            "distance_km": _km(route.distance_m),
-            "drive_minutes": _num(route.drive_min),
+            "distance_km": rounded_km(route.distance_m),
+            "drive_minutes": rounded(route.drive_min),
             "visits": [_visit_dict(v, route) for v in route.visits],
             "breaks": [{"start": hhmm(b.start_min), "minutes": int(b.minutes)} for b in route.breaks],
         }
@@ -178,13 +115,13 @@ def _unserved_dict(u: Unserved) -> dict[str, Any]:
 def _totals_dict(t: Totals) -> dict[str, Any]:
     return {
         "distance_km": round(float(t.distance_km), KM_DECIMALS),
-        "drive_minutes": _num(t.drive_minutes),
-        "service_minutes": _num(t.service_minutes),
+        "drive_minutes": rounded(t.drive_minutes),
+        "service_minutes": rounded(t.service_minutes),
         "visits": int(t.visits),
         "stops_served": int(t.stops_served),
         "stops_total": int(t.stops_total),
-        "loans_served": _num(t.loans_served),
-        "loans_total": _num(t.loans_total),
+        "loans_served": rounded(t.loans_served),
+        "loans_total": rounded(t.loans_total),
     }
 
 
@@ -252,12 +189,7 @@ class _Reader:
         if len(self.problems) >= limits.MAX_LISTED_PROBLEMS:
             self.more += 1
             return
-        if value is _MISSING:
-            shown = "(missing)"
-        else:
-            shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        if len(shown) > 200:
-            shown = shown[:199] + "…"
+        shown = "(missing)" if value is _MISSING else formats.shown(value, ascii_only=True)
         self.problems.append(Problem(self.source, None, path, shown, expected))
 
     def obj(self, parent: dict, key: str, path: str, required: bool = True) -> dict | None:
@@ -574,181 +506,3 @@ def read_plan_json(path: str | Path) -> Plan:
     if deeper_than(data):  # the plan reader (and the problems it shows) recurse too
         raise InputError([nesting_problem(name, "plan JSON file")])
     return plan_from_dict(data, source=name)
-
-
-# --- CSV ---------------------------------------------------------------------
-
-
-def _day_index(plan: Plan, day: str) -> int:
-    days = plan.cycle.days
-    if day in days:
-        return days.index(day)
-    # A day outside the cycle (only in a broken plan) sorts after the cycle's.
-    return len(days) + (WEEKDAYS.index(day) if day in WEEKDAYS else len(WEEKDAYS))
-
-
-def calendar_routes(plan: Plan) -> list[Route]:
-    """The plan's routes in calendar order (week, weekday); vehicles keep plan order."""
-    return sorted(plan.routes, key=lambda r: (r.week, _day_index(plan, r.day)))
-
-
-def write_visits_csv(plan: Plan, path: str | Path) -> None:
-    """One row per visit, in calendar order, for spreadsheets and mail merges.
-
-    Written with a UTF-8 byte-order mark: without it, spreadsheet programs set
-    to a Baltic locale open the file as Windows-1257 and garble ą, ė, ž, ā, ņ.
-    """
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        out = csv.writer(fh)
-        out.writerow(VISITS_CSV_COLUMNS)
-        for route in calendar_routes(plan):
-            when = route.date.isoformat() if route.date else ""
-            for order, v in enumerate(route.visits, start=1):
-                out.writerow(
-                    safe_cell(cell)
-                    for cell in [
-                        route.vehicle,
-                        route.week,
-                        route.day,
-                        when,
-                        order,
-                        v.stop_id,
-                        v.name,
-                        v.lat,
-                        v.lon,
-                        hhmm(v.arrival_min),
-                        hhmm(v.departure_min),
-                        _num(v.loans),
-                        _km(v.leg_distance_m),
-                        _num(v.leg_drive_min),
-                    ]
-                )
-
-
-# --- text timetable ----------------------------------------------------------
-
-
-def _and_list(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _duration(minutes: float) -> str:
-    m = int(round(minutes))
-    return f"{m // 60} h {m % 60:02d} min"
-
-
-def _fmt_num(value: float) -> str:
-    """``40.0`` -> ``"40"``, ``12.5`` -> ``"12.5"``, ``1234.0`` -> ``"1,234"``."""
-    return f"{value:,.1f}".removesuffix(".0")
-
-
-def format_totals(totals: Totals) -> list[str]:
-    """The KPIs as short lines, for the timetable and the check report."""
-    share = 100.0 * totals.loans_served / totals.loans_total if totals.loans_total else 100.0
-    return [
-        f"Stops served: {totals.stops_served} of {totals.stops_total}",
-        f"Visits: {totals.visits}",
-        f"Distance: {totals.distance_km:,.1f} km",
-        f"Driving: {_duration(totals.drive_minutes)}",
-        f"Doors open: {_duration(totals.service_minutes)}",
-        f"Loans: {_fmt_num(totals.loans_served)} of {_fmt_num(totals.loans_total)} expected ({share:.1f}%)",
-    ]
-
-
-def route_label(route: Route) -> str:
-    """``"week 1 Tue Bibliobusas"``: how messages name a route."""
-    return f"week {route.week} {route.day} {route.vehicle}"
-
-
-def _route_lines(route: Route) -> list[str]:
-    when = f" {route.date.isoformat()}" if route.date else ""
-    lines = [
-        f"Week {route.week} {route.day}{when} — {route.vehicle} — "
-        f"{hhmm(route.start_min)}-{hhmm(route.end_min)}, {route.distance_m / 1000.0:.1f} km"
-    ]
-    # Visits and breaks interleaved in time order; a break at the moment a
-    # visit ends sorts after it (the second key), as it happens.
-    events: list[tuple[int, int, str]] = []
-    for v in route.visits:
-        events.append(
-            (
-                v.arrival_min,
-                0,
-                f"  {hhmm(v.arrival_min)}-{hhmm(v.departure_min)}  {v.name}  "
-                f"{_fmt_num(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
-            )
-        )
-    for b in route.breaks:
-        span = f"{hhmm(b.start_min)}-{hhmm(b.start_min + b.minutes)}"
-        events.append((b.start_min, 1, f"  {span}  break ({b.minutes} min)"))
-    events.sort(key=lambda e: (e[0], e[1]))
-    lines += [text for _, _, text in events]
-    if not route.visits:
-        lines.append("  (no visits)")
-    return lines
-
-
-def _when_text(plan: Plan, slots: list[tuple[int, str]]) -> str:
-    """``[(1,"Tue"),(3,"Tue")]`` -> ``"Tuesdays of weeks 1 and 3"``."""
-    by_day: dict[str, list[int]] = defaultdict(list)
-    for week, day in slots:
-        by_day[day].append(week)
-    parts = []
-    for day in sorted(by_day, key=lambda d: _day_index(plan, d)):
-        weeks = sorted(by_day[day])
-        name = DAY_NAMES.get(day, day)
-        if len(set(weeks)) == plan.cycle.weeks and len(weeks) == plan.cycle.weeks:
-            parts.append(f"every {name}")
-        elif len(weeks) == 1:
-            parts.append(f"{name} of week {weeks[0]}")
-        else:
-            parts.append(f"{name}s of weeks {_and_list([str(w) for w in weeks])}")
-    return "; ".join(parts)
-
-
-def _by_stop_lines(plan: Plan) -> list[str]:
-    seen: dict[str, list[tuple[Route, Visit]]] = defaultdict(list)
-    for route in calendar_routes(plan):
-        for v in route.visits:
-            seen[v.stop_id].append((route, v))
-    several_vehicles = len({r.vehicle for r in plan.routes}) > 1
-    lines = []
-    for stop_id in sorted(seen, key=lambda s: (seen[s][0][1].name.casefold(), s)):
-        pairs = seen[stop_id]
-        when = _when_text(plan, [(r.week, r.day) for r, _ in pairs])
-        # Distinct opening hours in first-seen order: one when times are stable.
-        times = list(dict.fromkeys(f"{hhmm(v.arrival_min)}-{hhmm(v.departure_min)}" for _, v in pairs))
-        line = f"  {pairs[0][1].name} — {when}, {' / '.join(times)}"
-        if several_vehicles:
-            line += f" ({_and_list(list(dict.fromkeys(r.vehicle for r, _ in pairs)))})"
-        lines.append(line)
-    return lines
-
-
-def format_timetable(plan: Plan) -> str:
-    """A readable timetable for the terminal: days, then stops, then gaps, then KPIs."""
-    c = plan.cycle
-    start = f", from {c.start_date.isoformat()}" if c.start_date else ""
-    lines = [
-        f"{plan.scenario}",
-        f"Cycle: {c.weeks} week(s), {' '.join(c.days)}{start}",
-        "",
-    ]
-    for route in calendar_routes(plan):
-        lines += _route_lines(route)
-        lines.append("")
-    lines.append("Timetable by stop")
-    lines += _by_stop_lines(plan) or ["  (no visits)"]
-    lines.append("")
-    if plan.unserved:
-        lines.append("Not served")
-        for u in plan.unserved:
-            lines.append(f"  {u.name} ({u.stop_id}): {u.missing_visits} visit(s) missing — {u.reason}")
-            if u.suggestion:
-                lines.append(f"    suggestion: {u.suggestion}")
-        lines.append("")
-    lines.append("Totals")
-    lines += [f"  {x}" for x in format_totals(plan.totals)]
-    return "\n".join(lines) + "\n"

@@ -1,0 +1,49 @@
+"""The plan as text: the timetable and the KPI lines, on the hand-made meridian plan (tests/meridian.py)."""
+
+from __future__ import annotations
+
+from meridian import A, B, C, F, make_plan
+from routeplanner.model import Totals
+from routeplanner.report import format_timetable, format_totals, route_label
+
+
+def test_timetable_text():
+    text = format_timetable(make_plan())
+    for stop in (A, B, C, F):
+        assert stop.name in text
+    assert "Week 1 Tue 2026-12-01 — Bibliobusas — 08:00-11:05, 66.7 km" in text
+    assert "09:50-10:35  break (45 min)" in text
+    assert "Kamajai — Tuesdays of weeks 1 and 3, 08:10-08:40" in text
+    assert "Obeliai — every Tuesday, 08:50-09:10" in text
+    assert "Juodupė — Tuesdays of weeks 1 and 3, 09:20-09:50" in text
+    assert "too far from the depot" in text and "start from Obeliai instead" in text
+    assert "Stops served: 3 of 4" in text
+
+
+def test_timetable_events_in_time_order():
+    lines = format_timetable(make_plan()).splitlines()
+    day = lines[lines.index(next(x for x in lines if x.startswith("Week 1 Tue"))) + 1 :][:4]
+    assert [x.split()[0] for x in day] == ["08:10-08:40", "08:50-09:10", "09:20-09:50", "09:50-10:35"]
+
+
+def test_timetable_shows_differing_times():
+    plan = make_plan()
+    plan.routes[1].visits[0].arrival_min = 535
+    plan.routes[1].visits[0].departure_min = 555
+    assert "Obeliai — every Tuesday, 08:50-09:10 / 08:55-09:15" in format_timetable(plan)
+
+
+def test_totals_lines():
+    totals = Totals(1234.56, 45.0, 605.4, 8, 3, 4, 220.0, 230.0)
+    assert format_totals(totals) == [
+        "Stops served: 3 of 4",
+        "Visits: 8",
+        "Distance: 1,234.6 km",
+        "Driving: 0 h 45 min",  # the hours stay, so the lines keep one shape
+        "Doors open: 10 h 05 min",
+        "Loans: 220 of 230 expected (95.7%)",
+    ]
+
+
+def test_route_label():
+    assert route_label(make_plan().routes[1]) == "week 2 Tue Bibliobusas"
