@@ -241,18 +241,19 @@ def _near(points: Sequence[tuple[float, float]], extra: Sequence[tuple[float, fl
 
 def _depot_layer(depot: Place, label: MapHTML | None = None) -> folium.FeatureGroup:
     group = _group(join_html([_swatch(DEPOT_COLOUR), label or map_text(_("Depot"))], sep=""))
-    folium.CircleMarker(
-        (depot.lat, depot.lon),
-        radius=10,
-        color=DEPOT_COLOUR,
-        weight=3,
-        fill=True,
-        fill_color="#FFFFFF",
-        fill_opacity=1.0,
-        popup=Popup(join_html([map_html("<strong>{n}</strong>", n=depot.name), map_text(_("Depot"))])),
-        tooltip=_tooltip(map_html("{n} ({d})", n=depot.name, d=_("depot"))),
-    ).add_to(group)
+    _marker(group, (depot.lat, depot.lon), DEPOT_COLOUR, radius=10, weight=3, fill="#FFFFFF", opacity=1.0,
+            popup=join_html([map_html("<strong>{n}</strong>", n=depot.name), map_text(_("Depot"))]),
+            tooltip=map_html("{n} ({d})", n=depot.name, d=_("depot")))
     return group
+
+
+def _marker(group: folium.FeatureGroup, point: tuple[float, float], colour: str, *, radius: int, weight: int,
+            fill: str, opacity: float, popup: MapHTML, tooltip: MapHTML, dash: str | None = None) -> None:
+    """A round marker with its popup and tooltip (both already inert: :func:`map_text`, :func:`map_html`)."""
+    folium.CircleMarker(
+        point, radius=radius, color=colour, weight=weight, dash_array=dash, fill=True, fill_color=fill,
+        fill_opacity=opacity, popup=Popup(popup), tooltip=_tooltip(tooltip),
+    ).add_to(group)
 
 
 def _route_into(group: folium.FeatureGroup, route: Route, colour: str, dash: str | None,
@@ -265,17 +266,9 @@ def _route_into(group: folium.FeatureGroup, route: Route, colour: str, dash: str
             tooltip=_tooltip(map_text(route_title(route))),
         ).add_to(group)
     for order, visit in enumerate(route.visits, start=1):
-        folium.CircleMarker(
-            (visit.lat, visit.lon),
-            radius=7,
-            color=colour,
-            weight=2,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-            popup=Popup(_visit_popup(route, visit, order, popup_extra)),
-            tooltip=_tooltip(map_html("{n}. {name}", n=order, name=visit.name)),
-        ).add_to(group)
+        _marker(group, (visit.lat, visit.lon), colour, radius=7, weight=2, fill=colour, opacity=0.9,
+                popup=_visit_popup(route, visit, order, popup_extra),
+                tooltip=map_html("{n}. {name}", n=order, name=visit.name))
     return points
 
 
@@ -299,18 +292,8 @@ def _unserved_layer(plan: Plan, scenario: Scenario | None) -> tuple[folium.Featu
         ]
         if u.suggestion:
             lines.append(map_text(_("Suggestion: %(text)s", text=u.suggestion)))
-        folium.CircleMarker(
-            (stop.lat, stop.lon),
-            radius=8,
-            color=UNSERVED_COLOUR,
-            weight=3,
-            dash_array="4 3",
-            fill=True,
-            fill_color="#FFFFFF",
-            fill_opacity=0.8,
-            popup=Popup(join_html(lines)),
-            tooltip=_tooltip(map_html("{name} ({what})", name=u.name, what=_("not served"))),
-        ).add_to(group)
+        _marker(group, (stop.lat, stop.lon), UNSERVED_COLOUR, radius=8, weight=3, dash="4 3", fill="#FFFFFF",
+                opacity=0.8, popup=join_html(lines), tooltip=map_html("{name} ({what})", name=u.name, what=_("not served")))
         points.append((stop.lat, stop.lon))
     return group, points
 
