@@ -18,55 +18,52 @@ strong ``ETag``; a change that sends either back (``If-Match``, or
 for ``If-Match`` as RFC 9110 requires, 409 for ``version``) and saves
 nothing.  A change that sends neither overwrites, as scripts expect.
 
-Helpers the HTML pages may reuse: :func:`scenario_from_upload`,
-:func:`scenario_from_json`, :func:`scenario_dict`, :func:`plan_summary`,
-:func:`plan_kpis`, :func:`compare_plans`, :func:`check_report`.
+The routes are adapters: what a client sends becomes a scenario in
+``web/api_input.py``, the use cases are ``routeplanner.services``, and rows
+become JSON in ``web/api_documents.py``.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import dataclasses
-import io
 import json
-import re
-import tomllib
-from datetime import datetime
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import formats, jobs, limits, services, store
-from routeplanner.compare import Slot, StopTimes, by_stop, difference, moved_between
+from routeplanner import jobs, services, store
 from routeplanner.errors import InputError, Problem
-from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
-from routeplanner.model import Scenario, hhmm, parse_hhmm
+from routeplanner.model import Scenario
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import access, db
 from routeplanner.web import jobs as web_jobs
-from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
+from routeplanner.web.api_documents import (
+    _iso,
+    check_report,
+    compare_plans,
+    plan_summary,
+    scenario_dict,
+    stops_dict,
+)
+from routeplanner.web.api_input import (
+    _filename,
+    _short,
+    _uploaded,
+    scenario_from_json,
+    scenario_from_upload,
+    validate_scenario,
+)
 from routeplanner.web.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: Travel methods the web service accepts: a matrix file would be a path on
-#: the server (not something a browser can hand over), OSRM is not built yet.
-WEB_TRAVEL_METHODS = ("haversine", "geodesic")
-#: Lengths the storage columns hold.
 #: Plans in one comparison.
 MAX_COMPARE = 10
-#: Stops in one scenario (routeplanner.limits: the readers refuse the first one past it).
-MAX_STOPS = limits.MAX_STOPS
-#: Keys of a scenario document that describe the row, not the scenario.
-_META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count", "version")
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -199,358 +196,8 @@ def _json_object(*, required: bool = True) -> dict[str, Any]:
     return body
 
 
-def _short(value: Any) -> str:
-    return formats.shown(value, ellipsis="...")
-
-
 def _is_multipart() -> bool:
     return request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-# --- scenario validation ------------------------------------------------------------------
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (list, tuple)):
-        return ";".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
-    """A JSON list of stops (``GET .../stops`` form) as the bytes of a stops CSV.
-
-    Shape problems (not a list, an item not an object, an unknown key) come
-    back as problems; the values themselves are left to the stops reader.
-    """
-    problems: list[Problem] = []
-    if not isinstance(stops, list):
-        problems.append(Problem(file, None, "", _short(stops), "a list of stops [{...}, ...]"))
-        stops = []
-    if len(stops) > MAX_STOPS:  # counted first: the rest is never looked at
-        row = MAX_STOPS + 2  # stops[0] is row 2
-        raise InputError([Problem(file, row, "", f"stop {MAX_STOPS + 1:,}", limits.too_many_stops(row))])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STOP_COLUMNS)
-    for i, item in enumerate(stops):
-        row = i + 2
-        if not isinstance(item, dict):
-            problems.append(Problem(file, row, "", _short(item), "a stop object {\"name\": ..., \"lat\": ..., ...}"))
-            writer.writerow([""] * len(STOP_COLUMNS))
-            continue
-        for key in item:
-            if key not in STOP_COLUMNS:
-                problems.append(Problem(file, row, str(key), _short(item[key]), "one of the keys " + ", ".join(STOP_COLUMNS)))
-        cells = [_cell(item.get(c)) for c in STOP_COLUMNS]
-        for c, cell in enumerate(cells):
-            if _SURROGATE.search(cell):  # JSON can carry half a character; a file cannot
-                problems.append(Problem(file, row, STOP_COLUMNS[c], _CONTROL.sub("?", cell)[:60],
-                                        "text without control characters"))
-                cells[c] = ""
-        writer.writerow(cells)
-    return out.getvalue().encode("utf-8"), problems
-
-
-_CONTROL = store.UNSTORABLE  # control characters and lone surrogates: not storable
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], column=lambda k: k) -> dict[str, Any]:
-    """Refuse what only makes sense on the command line: files on the server."""
-    data = dict(data)
-    travel = data.get("travel")
-    if isinstance(travel, dict):
-        travel = dict(travel)
-        if travel.get("matrix") is not None:
-            problems.append(Problem(source, None, column("travel.matrix"), _short(travel["matrix"]),
-                                    "no travel matrix: the web service plans with haversine or geodesic distances"))
-            travel.pop("matrix")
-        method = travel.get("method")
-        if isinstance(method, str) and method not in WEB_TRAVEL_METHODS:
-            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(WEB_TRAVEL_METHODS)))
-            travel["method"] = WEB_TRAVEL_METHODS[0]
-        data["travel"] = travel
-    return data
-
-
-def validate_scenario(
-    data: Mapping[str, Any],
-    stops_upload: tuple[str, bytes],
-    *,
-    source: str = "scenario",
-    pre_problems: Iterable[Problem] = (),
-    rename: Mapping[str, str] | None = None,
-) -> Scenario:
-    """The scenario of ``data`` (scenario TOML keys, parsed) with the stops
-    table ``stops_upload=(filename, bytes)``, checked by the scenario reader.
-
-    Raises one :class:`InputError` with every problem: ``pre_problems``, the
-    web's own refusals and all of the reader's.  ``rename`` maps problem
-    columns (dotted TOML keys) to the names the client used.
-    """
-    problems = list(pre_problems)
-    column = (lambda k: rename.get(k, k)) if rename else (lambda k: k)
-    clean = _web_travel({k: v for k, v in data.items() if k not in _META_KEYS}, source, problems, column)
-    clean["stops"] = stops_upload[0]
-    scenario = None
-    more = 0  # problems the reader counted but did not list
-    try:
-        scenario = scenario_from_toml_text(
-            to_toml(clean), base_dir="/nonexistent", source_name=source, stops_upload=stops_upload
-        )
-    except InputError as err:
-        problems += [Problem(p.file, p.row, column(p.column) if p.file == source else p.column, p.value, p.expected)
-                     for p in err.problems]
-        more = err.omitted
-    if scenario is not None:
-        problems += services.storage_problems(scenario, source, stops_upload[0])
-    if problems:
-        raise InputError(problems, more=more)
-    assert scenario is not None
-    return scenario
-
-
-def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario", stops_file: str = "stops") -> Scenario:
-    """A scenario from its JSON form (:func:`scenario_dict`, ``io.jsonform``).
-
-    ``stops`` (a list) replaces ``data["stops"]``.  Problems about the stops
-    name ``stops_file`` and count rows from 2 (``stops[0]`` is row 2).
-    """
-    if not isinstance(data, dict):
-        raise InputError([Problem(source, None, "", _short(data), "a scenario object {\"name\": ..., ...}")])
-    data = dict(data)
-    if stops is None:
-        stops = data.pop("stops", None)
-        if stops is None:
-            raise InputError([Problem(source, None, "stops", "", "the list of stops (required)")])
-    else:
-        data.pop("stops", None)
-    blob, problems = stops_csv(stops, stops_file)
-    try:
-        return validate_scenario(data, (stops_file + ".csv", blob), source=source, pre_problems=problems)
-    except InputError as err:
-        raise InputError([_rename_file(p, stops_file + ".csv", stops_file) for p in err.problems],
-                         more=err.omitted) from None
-
-
-def _rename_file(p: Problem, old: str, new: str) -> Problem:
-    return Problem(new, p.row, p.column, p.value, p.expected) if p.file == old else p
-
-
-def _filename(storage: FileStorage, default: str) -> str:
-    name = storage.filename or default
-    # browsers of old sent the whole path
-    name = PureWindowsPath(PurePosixPath(name).name).name or default
-    return name[:200]
-
-
-def _uploaded(files: Mapping[str, FileStorage], field: str) -> FileStorage | None:
-    storage = files.get(field)
-    if storage is None or not storage.filename:  # a file input left empty sends no filename
-        return None
-    return storage
-
-
-def scenario_from_upload(
-    stops_file: FileStorage | None,
-    toml_file: FileStorage | None,
-    form: Mapping[str, Any],
-) -> Scenario:
-    """A scenario from an upload: the stops table (CSV/XLSX) plus either a
-    scenario TOML file or the form fields of :data:`FORM_FIELDS`.
-
-    Raises one :class:`InputError` listing every problem of every part.
-    """
-    problems: list[Problem] = []
-    if stops_file is None:
-        problems.append(Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file"))
-        stops_upload = None
-    else:
-        stops_upload = (_filename(stops_file, "stops.csv"), stops_file.read())
-        if not stops_upload[1]:
-            problems.append(Problem(stops_upload[0], None, "", "", "a stops table (the uploaded file is empty)"))
-            stops_upload = None
-
-    rename: dict[str, str] | None = None
-    data: dict[str, Any] | None = None
-    if toml_file is not None:
-        source = _filename(toml_file, "scenario.toml")
-        raw = toml_file.read(limits.MAX_SCENARIO_BYTES + 1)
-        try:
-            if len(raw) > limits.MAX_SCENARIO_BYTES:
-                problems.append(limits.too_large(source, None, limits.MAX_SCENARIO_BYTES, "a scenario file"))
-            else:
-                data = tomllib.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            problems.append(Problem(source, None, "", "", "a TOML file in UTF-8 encoding"))
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(Problem(source, None, "", str(exc), "a valid TOML file"))
-        except RecursionError:  # tomllib recurses into nested arrays and inline tables
-            problems.append(nesting_problem(source, "TOML file"))
-        if data is not None and deeper_than(data):
-            problems.append(nesting_problem(source, "TOML file"))
-            data = None
-    else:
-        source = "form"
-        data = form_scenario(form)
-        rename = {key: field for field, (key, _kind) in FORM_FIELDS.items()}
-
-    if data is None or stops_upload is None:
-        # Still read what can be read, so every problem shows at once.
-        more = 0
-        if stops_upload is not None:
-            try:
-                read_stops_bytes(stops_upload[1], stops_upload[0])
-            except InputError as err:
-                problems += err.problems
-                more = err.omitted
-        raise InputError(problems, more=more)
-    return validate_scenario(data, stops_upload, source=source, pre_problems=problems, rename=rename)
-
-
-# --- documents ---------------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
-
-
-def scenario_dict(row: ScenarioRow, *, stops: bool = True) -> dict[str, Any]:
-    """A scenario as the API shows it: io.jsonform's form plus the row's facts."""
-    out: dict[str, Any] = {
-        "id": row.id,
-        "name": row.name,
-        **copy.deepcopy(row.settings or {}),
-        "created_at": _iso(row.created_at),
-        "updated_at": _iso(row.updated_at),
-        "copied_from_id": row.copied_from_id,
-        "version": row.version,
-    }
-    if stops:
-        out["stops"] = [s.data for s in row.stops]
-    return out
-
-
-def stops_dict(row: ScenarioRow) -> dict[str, Any]:
-    return {"scenario_id": row.id, "version": row.version, "stops": [s.data for s in row.stops]}
-
-
-def plan_cost(row: PlanRow) -> int | None:
-    return ((row.plan or {}).get("solver") or {}).get("objective")
-
-
-def plan_summary(row: PlanRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "scenario_id": row.scenario_id,
-        "label": row.label,
-        "created_at": _iso(row.created_at),
-        "params": row.params or {},
-        "solver_version": row.solver_version,
-        "run_time_s": row.run_time_s,
-        "distance_km": row.distance_km,
-        "stops_served": row.stops_served,
-        "stops_total": row.stops_total,
-        "loans_served": row.loans_served,
-        "loans_total": row.loans_total,
-        "cost": plan_cost(row),
-    }
-
-
-def plan_kpis(row: PlanRow) -> dict[str, Any]:
-    """The comparable numbers of a plan, from its stored document."""
-    doc = row.plan or {}
-    t = doc.get("totals") or {}
-    return {
-        "km": t.get("distance_km", 0.0),
-        "drive_hours": round(float(t.get("drive_minutes", 0.0)) / 60.0, 2),
-        "service_hours": round(float(t.get("service_minutes", 0.0)) / 60.0, 2),
-        "visits": t.get("visits", 0),
-        "stops_served": t.get("stops_served", 0),
-        "stops_total": t.get("stops_total", 0),
-        "loans_served": t.get("loans_served", 0),
-        "loans_total": t.get("loans_total", 0),
-        "unserved": len(doc.get("unserved") or []),
-        "cost": plan_cost(row),
-    }
-
-
-def _stop_times(doc: Mapping[str, Any]) -> dict[str, StopTimes]:
-    """A plan document's visits by stop (:func:`routeplanner.compare.stop_times` of a stored document)."""
-    return by_stop(
-        (v["stop_id"], v.get("name", v["stop_id"]),
-         Slot(route["week"], route["day"], parse_hhmm(v["arrival"]), parse_hhmm(v["departure"]),
-              route.get("vehicle", "")))
-        for route in doc.get("routes") or []
-        for v in route.get("visits") or []
-    )
-
-
-def _slot_dict(slot: Slot) -> dict[str, Any]:
-    return {"week": slot.week, "day": slot.day, "arrival": hhmm(slot.arrival_min),
-            "departure": hhmm(slot.departure_min), "vehicle": slot.vehicle}
-
-
-def moved_stops(first: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Stops whose day or time differs between two plan documents (:func:`routeplanner.compare.moved_between`).
-
-    ``changes`` lists ``"day"`` (another week or weekday), ``"time"`` (another
-    opening time), ``"added"`` (visited only in ``other``) or ``"dropped"``
-    (visited only in ``first``); ``before`` and ``after`` the visits in
-    calendar order.
-    """
-    return [
-        {"stop_id": m.stop_id, "name": m.name, "changes": list(m.changes),
-         "before": [_slot_dict(x) for x in m.before], "after": [_slot_dict(x) for x in m.after]}
-        for m in moved_between(_stop_times(first), _stop_times(other))
-    ]
-
-
-def compare_plans(rows: list[PlanRow]) -> dict[str, Any]:
-    """KPIs of each plan, their differences from the first, and the stops
-    that moved day or time between the first plan and each other one."""
-    first = rows[0]
-    base = plan_kpis(first)
-    plans = []
-    for row in rows:
-        k = plan_kpis(row)
-        delta = {key: difference(base[key], k[key], 3) for key in k}
-        plans.append({**plan_summary(row), "kpis": k, "delta": delta})
-    moves = [
-        {"from_plan": first.id, "to_plan": row.id, "stops": moved_stops(first.plan, row.plan)}
-        for row in rows[1:]
-    ]
-    return {"plans": plans, "moved": moves}
-
-
-def check_report(row: PlanRow) -> dict[str, Any]:
-    """The independent checker on a stored plan against the scenario it was made from."""
-    from routeplanner.checker import check_plan
-    from routeplanner.io.jsonform import scenario_from_dict
-    from routeplanner.io.planjson import plan_from_dict
-
-    scenario = scenario_from_dict(row.scenario_snapshot, source=f"plan {row.id}")
-    plan = plan_from_dict(row.plan, source=f"plan {row.id}")
-    report = check_plan(scenario, plan)
-    return {
-        "plan_id": row.id,
-        "ok": report.ok,
-        "violations": [
-            {"kind": v.kind, "route": v.route, "stop_id": v.stop_id, "message": v.message} for v in report.violations
-        ],
-        "totals": {
-            k: (round(v, 3) if isinstance(v, float) else v) for k, v in dataclasses.asdict(report.totals).items()
-        },
-        "stated_totals": (row.plan or {}).get("totals"),
-    }
 
 
 # --- optimistic concurrency -----------------------------------------------------------------------

@@ -430,7 +430,7 @@ def test_compare_refuses_bad_lists(client):
 
 
 def test_moved_stops_names_day_time_added_dropped():
-    from routeplanner.web.api import moved_stops
+    from routeplanner.web.api_documents import moved_stops
 
     def doc(*visits):
         routes = {}

@@ -19,7 +19,7 @@ import pytest
 
 from routeplanner import store
 from routeplanner.store import ScenarioRow
-from routeplanner.web import api, db, pages, pages_scenarios  # noqa: F401 - pages first: it imports its parts
+from routeplanner.web import api, db, pages_scenarios
 
 pytestmark = pytest.mark.both_databases
 
