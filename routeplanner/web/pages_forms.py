@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -24,12 +23,12 @@ from routeplanner import services
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record, to_toml
 from routeplanner.io.scenario import TRAVEL_METHODS
-from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS, Scenario
+from routeplanner.web.api_forms import SETTINGS, VEHICLE_SETTINGS, form_value, nest
 
 #: The columns of the stops editor, in the order shown (address travels hidden).
 STOP_FIELDS: tuple[str, ...] = STOP_COLUMNS
-VEHICLE_FIELDS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
+VEHICLE_FIELDS = tuple(s.page for s in VEHICLE_SETTINGS)
 #: Travel methods offered in the settings form (a matrix needs a file on the server).
 FORM_TRAVEL_METHODS = tuple(m for m in TRAVEL_METHODS if m != "matrix")
 
@@ -37,29 +36,8 @@ SETTINGS_SOURCE = "settings"
 STOPS_SOURCE = "stops table"
 
 
-# --- typing form text ------------------------------------------------------------
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _real(text: str) -> float | str | None:
-    """A number when it reads as one (decimal comma too), else the text; None when empty."""
-    if not text:
-        return None
-    try:
-        value = parse_number(text)
-    except ValueError:
-        return text
-    if not math.isfinite(value):
-        return text
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
-
-
-def _whole(text: str) -> int | float | str | None:
-    """Like :func:`_real`; the reader refuses a non-whole number with its own message."""
-    return _real(text)
 
 
 # --- settings ----------------------------------------------------------------------
@@ -161,48 +139,20 @@ class SettingsForm:
         )
 
     def toml(self, stops_name: str) -> str:
-        """The scenario TOML of these settings, its stops table named ``stops_name``."""
-        travel: dict[str, Any] = {
-            "method": self.travel_method or None,
-            "circuity": _real(self.travel_circuity),
-            "speed_kmh": _real(self.travel_speed_kmh),
-        }
+        """The scenario TOML of these settings, its stops table named ``stops_name``
+        (web.api_forms: the one map of settings to TOML keys)."""
+        values: dict[str, Any] = {"stops": stops_name}
+        for setting in SETTINGS:
+            if setting in VEHICLE_SETTINGS:
+                continue
+            typed = getattr(self, setting.page)
+            values[setting.key] = list(typed) if setting.kind == "days" else form_value(typed, setting.kind)
         if self.travel_method == "matrix" and self.travel_matrix:
-            travel["matrix"] = self.travel_matrix
-        data: dict[str, Any] = {
-            "name": self.name,
-            "stops": stops_name,
-            "depot": {
-                "name": self.depot_name,
-                "lat": _real(self.depot_lat),
-                "lon": _real(self.depot_lon),
-            },
-            "cycle": {
-                "weeks": _whole(self.cycle_weeks),
-                "days": list(self.cycle_days),
-                "start_date": self.cycle_start_date or None,
-            },
-            # An empty list is a problem the reader reports ("one or more vehicles").
-            "vehicles": [
-                {
-                    "name": v.get("name", ""),
-                    "capacity_books": _whole(v.get("capacity_books", "")),
-                    "shift_start": v.get("shift_start") or None,
-                    "shift_end": v.get("shift_end") or None,
-                    "break_minutes": _whole(v.get("break_minutes", "")),
-                    "break_after_minutes": _whole(v.get("break_after_minutes", "")),
-                }
-                for v in self.vehicles
-            ],
-            "travel": travel,
-            "solver": {
-                "time_limit_s": _real(self.solver_time_limit_s),
-                "stable_minutes": _whole(self.solver_stable_minutes),
-                "work_limit": _whole(self.solver_work_limit),
-            },
-        }
-        # No vehicles: "vehicles = []", which the reader refuses with its own message.
-        return to_toml(data)
+            values["travel.matrix"] = self.travel_matrix  # as stored: never from the browser
+        # No vehicles: "vehicles = []", which the reader refuses with its own message ("one or more vehicles").
+        vehicles = [{s.key.split(".", 1)[1]: form_value(v.get(s.page, ""), s.kind) for s in VEHICLE_SETTINGS}
+                    for v in self.vehicles]
+        return to_toml(nest(values, vehicles))
 
 
 def _num_text(value: Any) -> str:
