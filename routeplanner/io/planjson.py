@@ -185,6 +185,13 @@ class _Reader:
         self.problems: list[Problem] = []
         self.more = 0  # problems past the listed ones: counted, not kept
 
+    def is_object(self, d: Any, path: str, what: str) -> bool:
+        """Whether ``d`` is a JSON object; if not, a problem says it should be ``what``."""
+        if isinstance(d, dict):
+            return True
+        self.problem(path, d, f"an object ({what})")
+        return False
+
     def problem(self, path: str, value: Any, expected: str) -> None:
         if len(self.problems) >= limits.MAX_LISTED_PROBLEMS:
             self.more += 1
@@ -316,8 +323,7 @@ def _read_place(r: _Reader, d: dict | None, path: str) -> Place:
 
 
 def _read_visit(r: _Reader, d: Any, path: str) -> Visit | None:
-    if not isinstance(d, dict):
-        r.problem(path, d, "an object (a visit)")
+    if not r.is_object(d, path, "a visit"):
         return None
     return Visit(
         stop_id=r.text(d, "stop_id", f"{path}.stop_id"),
@@ -333,8 +339,7 @@ def _read_visit(r: _Reader, d: Any, path: str) -> Visit | None:
 
 
 def _read_route(r: _Reader, d: Any, path: str) -> Route | None:
-    if not isinstance(d, dict):
-        r.problem(path, d, "an object (a route)")
+    if not r.is_object(d, path, "a route"):
         return None
     # Fields are read in the order the contract lists them, so problems come
     # out in the order a person reading the file meets them.
@@ -372,8 +377,7 @@ def _read_route(r: _Reader, d: Any, path: str) -> Route | None:
 
 
 def _read_unserved(r: _Reader, d: Any, path: str) -> Unserved | None:
-    if not isinstance(d, dict):
-        r.problem(path, d, "an object (an unserved stop)")
+    if not r.is_object(d, path, "an unserved stop"):
         return None
     return Unserved(
         stop_id=r.text(d, "stop_id", f"{path}.stop_id"),
