@@ -1,4 +1,5 @@
-"""Fixtures used across the tests: the plan contract (the repository's copy) and a validator for it."""
+"""Fixtures used across the tests: the plan contract (the repository's copy) and a validator for it;
+the checks of ../shared's data where it is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "routeplanner" / "contracts" / "plan.schema.json"
+SHARED = ROOT.parent / "shared"
+
+#: The checks of the shared material's own data (tests/test_shared_data.py) are collected only
+#: where that material is: beside the checkout on the project machine and in CI.
+collect_ignore = [] if SHARED.is_dir() else ["test_shared_data.py"]
+
+
+def pytest_report_header(config):
+    if not SHARED.is_dir():
+        return f"no shared material at {SHARED}: tests/test_shared_data.py (checks of its data) not collected"
+    return None
 
 
 @pytest.fixture

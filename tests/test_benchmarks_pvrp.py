@@ -2,9 +2,9 @@
 reference solutions read back through the checker, and a short run of the command (issue 10).
 
 The code is tested on two small made-up instances in tests/fixtures/pvrp, so it runs in any clone.
-The published instances are in ../shared/benchmarks/pvrp (beside the checkout in CI): only the tests
-of those files themselves (each is read as its table says, each reference scores its stated km) need
-them, and skip with the reason when it is absent.  The whole file takes a few seconds: only the
+The published instances are in ../shared/benchmarks/pvrp (beside the checkout in CI): the tests of
+those files themselves (each is read as its table says, each reference scores its stated km) are in
+tests/test_shared_data.py.  The whole file takes a few seconds: only the
 end-to-end test solves, one small instance at 2 s.
 """
 
@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.pvrp import (
-    SHARED,
     check_reference,
     day_mapping,
     read_cordeau,
@@ -33,32 +32,15 @@ from routeplanner.model import Frequency
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pvrp"
 
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason=f"PVRP instances not found at {SHARED} (../shared is beside the checkout in CI)"
-)
-
 # instance: vehicles m, customers n, days t, capacity Q, customers per frequency, combinations in all
 FIXTURE_INSTANCES = {
     "t5": (2, 6, 5, 60, {1: 2, 2: 2, 3: 1, 5: 1}, 20),
     "t10": (1, 4, 10, 50, {1: 3, 2: 1}, 19),
 }
-SHARED_INSTANCES = {
-    "p02": (3, 50, 5, 160, {1: 17, 2: 26, 5: 7}, 170),
-    "p03": (1, 50, 5, 160, {1: 50}, 250),
-    "p04": (5, 75, 2, 140, {1: 75}, 150),
-    "p05": (6, 75, 5, 140, {1: 30, 2: 34, 5: 11}, 263),
-    "p06": (1, 75, 10, 140, {1: 75}, 750),
-    "p07": (4, 100, 2, 200, {1: 100}, 200),
-    "p12": (3, 163, 5, 140, {1: 148, 2: 8, 3: 7}, 785),
-}
 
 
 def fixture(name: str) -> Path:
     return FIXTURES / f"{name}.txt"
-
-
-def shared(name: str) -> Path:
-    return SHARED / f"{name}.txt"
 
 
 # --- reader -------------------------------------------------------------------------------------
@@ -83,12 +65,6 @@ def assert_read_as_stated(path: Path, stated: tuple) -> None:
 @pytest.mark.parametrize("name", sorted(FIXTURE_INSTANCES))
 def test_reader_on_the_small_instances(name):
     assert_read_as_stated(fixture(name), FIXTURE_INSTANCES[name])
-
-
-@needs_shared
-@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
-def test_reader_on_every_shared_file(name):
-    assert_read_as_stated(shared(name), SHARED_INSTANCES[name])
 
 
 def test_combinations_decoded_from_bit_masks():
@@ -198,12 +174,6 @@ def assert_scores_stated_km(path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(FIXTURE_INSTANCES))
 def test_reference_of_a_small_instance_scores_its_stated_km(name):
     assert_scores_stated_km(fixture(name))
-
-
-@needs_shared
-@pytest.mark.parametrize("name", sorted(SHARED_INSTANCES))
-def test_reference_scores_its_stated_km(name):
-    assert_scores_stated_km(shared(name))
 
 
 def test_reference_moved_to_a_forbidden_combination_is_caught():

@@ -4,8 +4,7 @@
 tests validate plans against (``conftest.py``), so a clone runs them without the
 shared folder.  ``shared/contracts/plan.schema.json`` is the contract agreed across
 the project; when that folder is beside the checkout, as on the project machine and
-in CI, the two must be the same file.  A clone without it has nothing to compare
-with: only that one comparison skips.
+in CI, the two must be the same file (``tests/test_shared_data.py``).
 """
 
 from __future__ import annotations
@@ -14,19 +13,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "routeplanner" / "contracts" / "plan.schema.json"
-SHARED_SCHEMA = ROOT.parent / "shared" / "contracts" / "plan.schema.json"
-
-
-def test_the_repository_copy_is_the_shared_contract():
-    if not SHARED_SCHEMA.exists():
-        pytest.skip(f"no shared contract to compare with at {SHARED_SCHEMA} (../shared is beside the checkout in CI)")
-    assert SCHEMA.read_bytes() == SHARED_SCHEMA.read_bytes(), (
-        f"{SCHEMA.relative_to(ROOT)} differs from {SHARED_SCHEMA}: copy the shared contract into the repository"
-    )
 
 
 def test_the_package_ships_the_contract(plan_schema):
