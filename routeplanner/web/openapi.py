@@ -12,9 +12,10 @@ from typing import Any
 
 from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
+from routeplanner.model import WEEKDAYS
 from routeplanner.web.api_forms import FORM_FIELDS
 
-WEEKDAY = {"type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+WEEKDAY = {"type": "string", "enum": list(WEEKDAYS)}
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 NULLABLE_HHMM = {"type": ["string", "null"], "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 TIMESTAMP = {"type": ["string", "null"], "description": "UTC, ISO 8601 (`2026-11-30T08:00:00Z`)"}
