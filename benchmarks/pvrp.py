@@ -521,7 +521,9 @@ def summary(results: list[Result], limit: float) -> str:
 def report(results: list[Result], instances: list[Instance], converted: dict[str, Converted], args, clock: Clock,
            finished: bool) -> str:
     extra = [
-        ("solver", f"routeplanner.solver.solve(scenario, matrix=..., time_limit_s={args.limit:g}), one solve at a time"),
+        ("solver", f"routeplanner.solver.solve(scenario, matrix=..., time_limit_s={args.limit:g}"
+                   + (f", params=SearchParams(**{args.params})" if args.params.strip() not in ("", "{}") else "")
+                   + "), one solve at a time"),
         ("instances", f"{len(instances)}: " + ", ".join(i.name for i in instances)),
         ("model", "every customer must, loans = demand, Frequency(visits=f), allowed_patterns = the instance's "
          "combinations; m identical vans of capacity Q, no break; stable_minutes = 1440 (no stable-time rule)"),
@@ -646,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="write the markdown report here (rewritten after every solve)")
     ap.add_argument("--json", help="write one object per instance here (rewritten after every solve)")
     ap.add_argument("--plans", help="write each plan as DIR/<instance>.json (the plan contract)")
+    ap.add_argument("--params", metavar="JSON", default="{}",
+                    help='SearchParams fields to change, as a JSON object (e.g. \'{"area_split_size": 5000, "seed": 1}\')')
     ap.add_argument("--check-references", action="store_true",
                     help="solve nothing: check that each .res solution scores its stated distance with no violation")
     args = ap.parse_args(argv)
@@ -657,8 +661,13 @@ def main(argv: list[str] | None = None) -> int:
         return check_references(instances, args, clock)
 
     from routeplanner.io.planjson import write_plan_json
-    from routeplanner.solver import solve
+    from routeplanner.solver import SearchParams, solve
 
+    try:
+        overrides = json.loads(args.params)
+        params = SearchParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()})
+    except (ValueError, TypeError) as exc:
+        ap.error(f"--params: {exc}")
     converted = {inst.name: to_product(inst, args.limit) for inst in instances}
     results: list[Result] = []
     for inst in instances:
@@ -668,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{inst.m} vans) {args.limit:g} s ...")
         try:
             t0 = time.perf_counter()
-            plan = solve(conv.scenario, matrix=conv.matrix, time_limit_s=args.limit)
+            plan = solve(conv.scenario, matrix=conv.matrix, time_limit_s=args.limit, params=params)
             res.wall_s = time.perf_counter() - t0
             judge(inst, conv, plan, res)
             if args.plans:

@@ -197,6 +197,18 @@ def test_reference_moved_to_a_forbidden_combination_is_caught():
 # --- the command, end to end ---------------------------------------------------------------------
 
 
+def test_search_params_are_given_on_the_command_line_and_named_in_the_report(tmp_path):
+    out = tmp_path / "pvrp.md"
+    command = [sys.executable, "-m", "benchmarks.pvrp", str(fixture("t10")), "--limit", "1", "--out", str(out)]
+    proc = subprocess.run(command + ["--params", '{"area_split_size": 5000, "cycle_ruin": [2, 4]}'],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert 'params=SearchParams(**{"area_split_size": 5000, "cycle_ruin": [2, 4]})' in out.read_text(encoding="utf-8")
+    bad = subprocess.run(command + ["--params", '{"no_such_knob": 1}'], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "--params" in bad.stderr and "no_such_knob" in bad.stderr
+
+
 def test_benchmark_command_end_to_end(tmp_path, validate_plan):
     out, js, plans = tmp_path / "pvrp.md", tmp_path / "pvrp.json", tmp_path / "plans"
     proc = subprocess.run(
