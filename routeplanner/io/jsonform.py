@@ -12,17 +12,7 @@ from datetime import date
 from typing import Any
 
 from routeplanner.io.stops import frequency_text, parse_frequency
-from routeplanner.model import (
-    Cycle,
-    Place,
-    Scenario,
-    SolverSettings,
-    Stop,
-    Travel,
-    Vehicle,
-    hhmm,
-    parse_hhmm,
-)
+from routeplanner.model import Cycle, Place, Scenario, SolverSettings, Stop, Travel, Vehicle, hhmm, parse_hhmm
 
 
 def stop_to_dict(stop: Stop) -> dict[str, Any]:

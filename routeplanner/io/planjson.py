@@ -361,19 +361,9 @@ def _read_route(r: _Reader, d: Any, path: str) -> Route | None:
             r.problem(bpath, b, "an object with start and minutes")
             continue
         breaks.append(Break(r.time(b, "start", f"{bpath}.start"), r.integer(b, "minutes", f"{bpath}.minutes", 1)))
-    return Route(
-        vehicle=vehicle,
-        week=week,
-        day=day,
-        depot=depot,
-        start_min=start,
-        end_min=end,
-        visits=[v for v in visits if v is not None],
-        breaks=breaks,
-        distance_m=distance_m,
-        drive_min=_extra_number(d, "drive_minutes"),
-        date=when,
-    )
+    return Route(vehicle=vehicle, week=week, day=day, depot=depot, start_min=start, end_min=end,
+                 visits=[v for v in visits if v is not None], breaks=breaks, distance_m=distance_m,
+                 drive_min=_extra_number(d, "drive_minutes"), date=when)
 
 
 def _read_unserved(r: _Reader, d: Any, path: str) -> Unserved | None:

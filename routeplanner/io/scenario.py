@@ -411,16 +411,8 @@ def scenario_from_toml_text(
     if c.problems:
         raise InputError(c.problems, more=c.more)
     assert None not in (name, depot, cycle, vehicles, travel, solver, stops)
-    return Scenario(
-        name=name,
-        depot=depot,
-        vehicles=vehicles,
-        stops=stops,
-        cycle=cycle,
-        travel=travel,
-        solver=solver,
-        source=source_name,
-    )
+    return Scenario(name=name, depot=depot, vehicles=vehicles, stops=stops, cycle=cycle, travel=travel,
+                    solver=solver, source=source_name)
 
 
 def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scenario:

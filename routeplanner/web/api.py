@@ -314,6 +314,11 @@ def _get_job(job_id: int, action: str) -> JobRow:
     return row
 
 
+def _scenario_created(row: ScenarioRow) -> Response:
+    """201 with the new scenario, its address and its ETag."""
+    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
+
+
 def _created(body: dict[str, Any], location: str, status: int = 201) -> Response:
     response = jsonify(body)
     response.status_code = status
@@ -348,7 +353,7 @@ def create_scenario():
     else:
         scenario = scenario_from_json(_json_object())
     row = services.create_scenario(db.session(), scenario)
-    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
+    return _scenario_created(row)
 
 
 @bp.get("/scenarios/<int:scenario_id>")
@@ -388,7 +393,7 @@ def copy_scenario(scenario_id: int):
     body = _json_object(required=False)
     name = services.copy_name(body.get("name"), _("%(name)s (copy)", name=src.name))
     row = services.copy_scenario(db.session(), src, name)
-    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
+    return _scenario_created(row)
 
 
 @bp.get("/scenarios/<int:scenario_id>/stops")
