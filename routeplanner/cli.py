@@ -158,36 +158,28 @@ def _worker(args: argparse.Namespace) -> int:
     import logging
     import signal
     import threading
-    from pathlib import Path
 
     from routeplanner import jobs
     from routeplanner.config import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    if not settings.database_url:
-        Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _s, _f: stop.set())
     print("routeplanner: solving queued jobs (Ctrl-C stops)", file=sys.stderr)
     # No Flask app: the worker needs the store and the solver only.
-    jobs.run_worker(settings.database(), settings.solve_workers, stop)
+    jobs.run_worker(settings.database(create_folder=True), settings.solve_workers, stop)
     return 0
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from sqlalchemy import text
 
     from routeplanner.config import Settings
     from routeplanner.store import open_sessions
 
-    settings = Settings.from_env()
-    if not settings.database_url:
-        Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
-    engine, sessions = open_sessions(settings.database())
+    engine, sessions = open_sessions(Settings.from_env().database(create_folder=True))
     try:
         with sessions() as s:
             revision = s.execute(text("SELECT version_num FROM alembic_version")).scalar_one()

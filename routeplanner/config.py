@@ -73,7 +73,12 @@ class Settings:
             map_tiles=_tiles(env.get("ROUTEPLANNER_MAP_TILES")),
         )
 
-    def database(self) -> str:
-        """The database URL: the one given, else the SQLite file in the instance folder."""
-        return self.database_url or "sqlite:///" + os.path.join(self.instance_dir or default_instance_dir(),
-                                                               "routeplanner.sqlite")
+    def database(self, *, create_folder: bool = False) -> str:
+        """The database URL: the one given, else the SQLite file in the instance folder
+        (which ``create_folder`` makes, for a process that opens the database itself)."""
+        if self.database_url:
+            return self.database_url
+        folder = Path(self.instance_dir or default_instance_dir())
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        return "sqlite:///" + os.path.join(folder, "routeplanner.sqlite")

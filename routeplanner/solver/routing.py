@@ -55,7 +55,6 @@ def _build_model(problem: Problem, jobs: list[Job], route_days: list[int], ancho
     Without them OR-Tools binds the times, the breaks above all, by a search
     of its own that can take the whole time limit.
     """
-    scenario = problem.scenario
     local = {r: k for k, r in enumerate(route_days)}
     manager = pywrapcp.RoutingIndexManager(len(jobs) + 1, len(route_days), 0)
     routing = pywrapcp.RoutingModel(manager)

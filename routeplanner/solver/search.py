@@ -143,7 +143,6 @@ def build(problem: Problem, plannable: list[int], rng: np.random.Generator) -> S
 def time_all(state: State) -> State:
     """Every route-day given a timetable by :meth:`Pricer.schedule`, one after another (each
     keeping the stable times of those before it); the stops of a day that has none are left out."""
-    p = state.problem
     pricer = Pricer(state)
     lost: set[int] = set()
     days: dict[int, Day] = {}

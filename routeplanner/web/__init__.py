@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Mapping
@@ -53,8 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
-        DATABASE_URL=settings.database_url
-        or "sqlite:///" + os.path.join(app.instance_path, "routeplanner.sqlite"),
+        DATABASE_URL=settings.database(),  # the instance folder is settings.instance_dir
         LOAD_SAMPLE=settings.load_sample,
         SOLVE_WORKERS=settings.solve_workers,
         MAP_TILES=settings.map_tiles,  # None: maps without a background

@@ -51,11 +51,11 @@ from routeplanner.web.api_documents import (
     stops_dict,
 )
 from routeplanner.web.api_input import (
-    _filename,
-    _short,
-    _uploaded,
     scenario_from_json,
     scenario_from_upload,
+    shown,
+    upload_name,
+    uploaded_file,
     validate_scenario,
 )
 from routeplanner.web.openapi import document
@@ -192,7 +192,7 @@ def _json_object(*, required: bool = True) -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise ApiError(400, _("the request body must be a JSON object"),
-                       [Problem("request", None, "", _short(body), "a JSON object {...}")])
+                       [Problem("request", None, "", shown(body), "a JSON object {...}")])
     return body
 
 
@@ -215,7 +215,7 @@ class Stale(ApiError):
             message = _("scenario %(id)d was changed by someone else since it was read (it is now version "
                         "%(version)d); nothing was saved", id=scenario_id, version=version)
             expected = f'the current version, {version}' if field == "version" else f'the current ETag "{etag}"'
-            problems = [Problem("request", None, field, _short(sent), expected + "; read the scenario again")]
+            problems = [Problem("request", None, field, shown(sent), expected + "; read the scenario again")]
         super().__init__(status, message, problems)
         self.version = version
         self.etag = etag
@@ -258,7 +258,7 @@ def _precondition(row: ScenarioRow, body: Mapping[str, Any] | None, *, form: boo
             and len(version.strip()) <= 18:
         version = int(version)
     if isinstance(version, bool) or not isinstance(version, int):
-        raise InputError([Problem("request", None, "version", _short(version),
+        raise InputError([Problem("request", None, "version", shown(version),
                                   "the scenario's version as read (a whole number), or no version")])
     if version != row.version:
         raise Stale(409, row.id, row.version, "version", version)
@@ -348,7 +348,7 @@ def list_scenarios():
 def create_scenario():
     access.require(access.EDIT, None)
     if _is_multipart():
-        scenario = scenario_from_upload(_uploaded(request.files, "stops"), _uploaded(request.files, "scenario"),
+        scenario = scenario_from_upload(uploaded_file(request.files, "stops"), uploaded_file(request.files, "scenario"),
                                         request.form)
     else:
         scenario = scenario_from_json(_json_object())
@@ -408,11 +408,11 @@ def put_stops(scenario_id: int):
     settings = {"name": row.name, **copy.deepcopy(row.settings or {})}
     if _is_multipart():
         check = _precondition(row, request.form, form=True)
-        upload = _uploaded(request.files, "stops")
+        upload = uploaded_file(request.files, "stops")
         if upload is None:
             raise InputError([Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file")])
         blob = upload.read()
-        scenario = validate_scenario(settings, (_filename(upload, "stops.csv"), blob))
+        scenario = validate_scenario(settings, (upload_name(upload, "stops.csv"), blob))
     else:
         body = _json_body()
         check = _precondition(row, body if isinstance(body, dict) else None)
@@ -433,7 +433,7 @@ def solve_scenario(scenario_id: int):
     body = _json_object(required=False)
     unknown = [k for k in body if k not in ("time_limit_s", "work_limit", "label")]
     if unknown:
-        raise InputError([Problem("request", None, k, _short(body[k]), "one of time_limit_s, work_limit, label")
+        raise InputError([Problem("request", None, k, shown(body[k]), "one of time_limit_s, work_limit, label")
                           for k in unknown])
     job = services.start_solve(
         db.session(),

@@ -34,7 +34,7 @@ MAX_STOPS = limits.MAX_STOPS
 #: Keys of a scenario document that describe the row, not the scenario.
 _META_KEYS = ("id", "created_at", "updated_at", "copied_from_id", "stops_count", "plans_count", "version")
 
-def _short(value: Any) -> str:
+def shown(value: Any) -> str:
     return formats.shown(value, ellipsis="...")
 
 
@@ -63,7 +63,7 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
     """
     problems: list[Problem] = []
     if not isinstance(stops, list):
-        problems.append(Problem(file, None, "", _short(stops), "a list of stops [{...}, ...]"))
+        problems.append(Problem(file, None, "", shown(stops), "a list of stops [{...}, ...]"))
         stops = []
     if len(stops) > MAX_STOPS:  # counted first: the rest is never looked at
         row = MAX_STOPS + 2  # stops[0] is row 2
@@ -74,12 +74,12 @@ def stops_csv(stops: Any, file: str = "stops") -> tuple[bytes, list[Problem]]:
     for i, item in enumerate(stops):
         row = i + 2
         if not isinstance(item, dict):
-            problems.append(Problem(file, row, "", _short(item), "a stop object {\"name\": ..., \"lat\": ..., ...}"))
+            problems.append(Problem(file, row, "", shown(item), "a stop object {\"name\": ..., \"lat\": ..., ...}"))
             writer.writerow([""] * len(STOP_COLUMNS))
             continue
         for key in item:
             if key not in STOP_COLUMNS:
-                problems.append(Problem(file, row, str(key), _short(item[key]), "one of the keys " + ", ".join(STOP_COLUMNS)))
+                problems.append(Problem(file, row, str(key), shown(item[key]), "one of the keys " + ", ".join(STOP_COLUMNS)))
         cells = [_cell(item.get(c)) for c in STOP_COLUMNS]
         for c, cell in enumerate(cells):
             if _SURROGATE.search(cell):  # JSON can carry half a character; a file cannot
@@ -101,7 +101,7 @@ def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], colu
     if isinstance(travel, dict):
         travel = dict(travel)
         if travel.get("matrix") is not None:
-            problems.append(Problem(source, None, column("travel.matrix"), _short(travel["matrix"]),
+            problems.append(Problem(source, None, column("travel.matrix"), shown(travel["matrix"]),
                                     "no travel matrix: the web service plans with haversine or geodesic distances"))
             travel.pop("matrix")
         method = travel.get("method")
@@ -156,7 +156,7 @@ def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario"
     name ``stops_file`` and count rows from 2 (``stops[0]`` is row 2).
     """
     if not isinstance(data, dict):
-        raise InputError([Problem(source, None, "", _short(data), "a scenario object {\"name\": ..., ...}")])
+        raise InputError([Problem(source, None, "", shown(data), "a scenario object {\"name\": ..., ...}")])
     data = dict(data)
     if stops is None:
         stops = data.pop("stops", None)
@@ -176,14 +176,14 @@ def _rename_file(p: Problem, old: str, new: str) -> Problem:
     return Problem(new, p.row, p.column, p.value, p.expected) if p.file == old else p
 
 
-def _filename(storage: FileStorage, default: str) -> str:
+def upload_name(storage: FileStorage, default: str) -> str:
     name = storage.filename or default
     # browsers of old sent the whole path
     name = PureWindowsPath(PurePosixPath(name).name).name or default
     return name[:200]
 
 
-def _uploaded(files: Mapping[str, FileStorage], field: str) -> FileStorage | None:
+def uploaded_file(files: Mapping[str, FileStorage], field: str) -> FileStorage | None:
     storage = files.get(field)
     if storage is None or not storage.filename:  # a file input left empty sends no filename
         return None
@@ -205,7 +205,7 @@ def scenario_from_upload(
         problems.append(Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file"))
         stops_upload = None
     else:
-        stops_upload = (_filename(stops_file, "stops.csv"), stops_file.read())
+        stops_upload = (upload_name(stops_file, "stops.csv"), stops_file.read())
         if not stops_upload[1]:
             problems.append(Problem(stops_upload[0], None, "", "", "a stops table (the uploaded file is empty)"))
             stops_upload = None
@@ -213,7 +213,7 @@ def scenario_from_upload(
     rename: dict[str, str] | None = None
     data: dict[str, Any] | None = None
     if toml_file is not None:
-        source = _filename(toml_file, "scenario.toml")
+        source = upload_name(toml_file, "scenario.toml")
         raw = toml_file.read(limits.MAX_SCENARIO_BYTES + 1)
         try:
             if len(raw) > limits.MAX_SCENARIO_BYTES:

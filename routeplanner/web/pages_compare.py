@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
+from routeplanner.compare import compare as measure
 from routeplanner.web import access, security
 from routeplanner.web.maps import PLAN_COLOURS, compare_map, render_map
 from routeplanner.web.pages import bad_request, get_plan, leaflet_installed, map_assets, plan_model, plan_title
@@ -52,14 +53,15 @@ def compare():
                                too_few=bool(ids)), status
     loaded = _load(ids)
     plans = [p for _row, p in loaded]
+    comparison = measure(plans)  # once, for the figures and the moved stops
     return render_template(
         "compare.html",
         loaded=loaded,
         ids=ids,
         titles=[plan_title(r) for r, _p in loaded],
         colours=[PLAN_COLOURS[i % len(PLAN_COLOURS)] for i in range(len(loaded))],
-        metrics=compare_metrics(plans),
-        moved=moved_stops(plans),
+        metrics=compare_metrics(plans, comparison),
+        moved=moved_stops(plans, comparison),
         leaflet_ok=leaflet_installed(),
     )
 

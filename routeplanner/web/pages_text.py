@@ -244,9 +244,10 @@ def _cell(change: compare.Change, fmt) -> Cell:
     return cell
 
 
-def compare_metrics(plans: Sequence[Plan]) -> list[MetricRow]:
-    """The figures of :func:`routeplanner.compare.compare`, worded: a row a figure, a cell a plan."""
-    changes = compare.compare(plans).changes
+def compare_metrics(plans: Sequence[Plan], comparison: compare.Comparison | None = None) -> list[MetricRow]:
+    """The figures of :func:`routeplanner.compare.compare` (``comparison``, when the caller has it),
+    worded: a row a figure, a cell a plan."""
+    changes = (comparison or compare.compare(plans)).changes
 
     def km(v):
         return _("%(n)s km", n=num(v)) if v is not None else "—"
@@ -296,13 +297,15 @@ class MovedStopRow:
     cells: list[Cell]  # each plan's days and times; "changed" where the stop moved against the first plan
 
 
-def moved_stops(plans: Sequence[Plan]) -> list[MovedStopRow]:
-    """Stops that moved (:func:`routeplanner.compare.moved_between`) in any plan against the first."""
-    moved = [{m.stop_id: m for m in moves} for moves in compare.compare(plans).moved]
+def moved_stops(plans: Sequence[Plan], comparison: compare.Comparison | None = None) -> list[MovedStopRow]:
+    """Stops that moved (:func:`routeplanner.compare.moved_between`) in any plan against the first
+    (``comparison``: :func:`routeplanner.compare.compare` of ``plans``, when the caller has it)."""
+    comparison = comparison or compare.compare(plans)
+    moved = [{m.stop_id: m for m in moves} for moves in comparison.moved]
     summaries = [stop_summary(p) for p in plans]
     unserved = [{u.stop_id for u in p.unserved} for p in plans]
     out = []
-    for sid in {sid for moves in moved for sid in moves}:
+    for sid in comparison.moved_ids():
         texts = [s[sid][1] if sid in s else (_("not served") if sid in u else "—")
                  for s, u in zip(summaries, unserved)]
         cells = [Cell(texts[0])] + [Cell(t, css="changed" if sid in m else "") for t, m in zip(texts[1:], moved)]
