@@ -1,6 +1,7 @@
 """The ``routeplanner`` command line: plan a timetable cycle, check any plan.
 
     routeplanner plan SCENARIO.toml [--json FILE] [--csv FILE] [--time-limit S] [--reproducible [N]]
+                                    [--base PLAN.json [--replan keep|free]]
     routeplanner check SCENARIO.toml PLAN.json
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
@@ -47,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
         help="bound the search by work (N units, default "
         f"{DEFAULT_WORK_LIMIT}) instead of time: the same input gives the same plan on any machine",
     )
+    plan.add_argument(
+        "--base", metavar="PLAN.json",
+        help="re-plan from this published plan, changing as little of it as --replan allows",
+    )
+    plan.add_argument(
+        "--replan", choices=("keep", "free"),
+        help="with --base: keep (default: every stop whose visits still work keeps its day and time; "
+        "others move only to make room) or free (optimise freely, and say what moved)",
+    )
     plan.add_argument("--quiet", action="store_true", help="print only the totals")
 
     check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
@@ -91,12 +101,28 @@ def _plan(args: argparse.Namespace) -> int:
     if args.reproducible is not None and args.reproducible not in limits.WORK_LIMIT:
         raise InputError([_arg_problem("--reproducible", str(args.reproducible),
                                        f"a whole number > 0 and at most {limits.MAX_WORK_LIMIT:,}")])
+    if args.replan is not None and args.base is None:
+        raise InputError([_arg_problem("--replan", args.replan, "--base PLAN.json with it (the plan to re-plan from)")])
     scenario = load_scenario(args.scenario)
-    plan = solve(scenario, time_limit_s=args.time_limit, work_limit=args.reproducible)
+    replanned = None
+    if args.base is not None:
+        from routeplanner.io import read_plan_json
+        from routeplanner.replan import replan
+
+        base = read_plan_json(args.base)
+        replanned = replan(scenario, base, mode=args.replan or "keep", time_limit_s=args.time_limit,
+                           work_limit=args.reproducible)
+        plan = replanned.plan
+    else:
+        plan = solve(scenario, time_limit_s=args.time_limit, work_limit=args.reproducible)
     if args.quiet:
         _print("\n".join(format_totals(plan.totals)))
     else:
         _print(format_timetable(plan))
+    if replanned is not None:
+        from routeplanner.replan import summary
+
+        _print(summary(replanned))
     if args.json:
         write_plan_json(plan, args.json)
         print(f"plan written to {args.json}", file=sys.stderr)

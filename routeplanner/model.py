@@ -258,6 +258,24 @@ class SolveInfo:
 
 
 @dataclass
+class StopChange:
+    """One stop whose visits differ from the base plan's: ``changes`` holds ``"day"``,
+    ``"time"``, or alone ``"added"`` or ``"dropped"``."""
+
+    stop_id: str
+    changes: tuple[str, ...]
+
+
+@dataclass
+class Changes:
+    """What a re-plan from a base plan changed for patrons, and what it saved."""
+
+    mode: str  # keep | days | free
+    base_distance_km: float
+    moved: list[StopChange] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     scenario: str
     cycle: Cycle
@@ -266,6 +284,8 @@ class Plan:
     unserved: list[Unserved]
     totals: Totals
     info: SolveInfo = field(default_factory=SolveInfo)
+    #: Set when the plan was made from a base plan (:mod:`routeplanner.replan`).
+    changes: Changes | None = None
 
 
 def day_order(cycle: Cycle, day: str) -> int:

@@ -24,11 +24,13 @@ from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
     WEEKDAYS,
     Break,
+    Changes,
     Cycle,
     Place,
     Plan,
     Route,
     SolveInfo,
+    StopChange,
     Totals,
     Travel,
     Unserved,
@@ -159,7 +161,28 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "stopped_by": info.stopped_by,
             "objective": info.objective,
         },
+        **({"changes": _changes_dict(plan)} if plan.changes is not None else {}),
     }
+
+
+def _changes_dict(plan: Plan) -> dict[str, Any]:
+    c = plan.changes
+    assert c is not None
+    return {
+        "mode": c.mode,
+        "base_km": round(float(c.base_distance_km), KM_DECIMALS),
+        "saved_km": round(float(c.base_distance_km - plan.totals.distance_km), KM_DECIMALS) + 0.0,
+        "moved": [{"stop_id": m.stop_id, "changes": list(m.changes)} for m in c.moved],
+    }
+
+
+def _read_changes(d: Any) -> Changes | None:
+    """The optional ``changes`` of a re-planned plan; anything unreadable is left out (an extra)."""
+    if not isinstance(d, dict) or not isinstance(d.get("mode"), str) or not _is_number(d.get("base_km")):
+        return None
+    moved = [StopChange(str(m["stop_id"]), tuple(str(k) for k in m.get("changes") or ()))
+             for m in d.get("moved") or () if isinstance(m, dict) and isinstance(m.get("stop_id"), str)]
+    return Changes(d["mode"], float(d["base_km"]), moved)
 
 
 # --- JSON -> plan ------------------------------------------------------------
@@ -469,6 +492,7 @@ def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
         unserved=[x for x in unserved if x is not None],
         totals=totals,
         info=_read_info(d.get("solver")),
+        changes=_read_changes(d.get("changes")),
     )
     if r.problems:
         raise InputError(r.problems, more=r.more)

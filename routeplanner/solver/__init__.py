@@ -47,7 +47,7 @@ from routeplanner.solver.search import compact, search
 from routeplanner.totals import compute_totals
 from routeplanner.travel import TravelMatrix, scenario_matrix
 
-__all__ = ["SOLVER_NAME", "Budget", "Progress", "SearchParams", "solve"]
+__all__ = ["SOLVER_NAME", "Budget", "Progress", "SearchParams", "solve", "unserved_reasons"]
 
 #: Progress callback: (phase, elapsed seconds, best cost).  Phase "patterns": the
 #: search over visit days (its first report is already a complete timetable);
@@ -74,13 +74,15 @@ def solve(
     params: SearchParams | None = None,
     router: Router | None = None,
     retimer: Retimer | None = None,
+    keep_times_of: Plan | None = None,
 ) -> Plan:
     """Plan the scenario's timetable cycle.
 
     ``time_limit_s`` and ``work_limit`` override the scenario's solver
     settings; with a work limit the plan depends only on the input (and
     ``params``).  ``router`` and ``retimer`` replace the OR-Tools day routing
-    and final timing (tests).
+    and final timing (tests).  ``keep_times_of``: a base plan whose opening
+    times the final timing keeps where a stop keeps its day (a re-plan).
     """
     started = time.monotonic()
     params = params or SearchParams()
@@ -90,6 +92,8 @@ def solve(
     work = work_limit if work_limit is not None else scenario.solver.work_limit
     budget = Budget(work=work) if work is not None else Budget(seconds=limit)
     problem = Problem(scenario, matrix)
+    if keep_times_of is not None:
+        problem.keep_times(keep_times_of)
     routes, objective = _solve(problem, matrix, budget, params, router, progress, started, retimer)
     unserved = _unserved(problem, routes)
     info = SolveInfo(
@@ -189,12 +193,20 @@ def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[
             if progress is not None:
                 progress(phase, time.monotonic() - started, done + cost)
 
-        sub_routes, cost = _solve(Problem(sub_scenario, sub_matrix), sub_matrix, share, replace(params, area_split_size=10**12),
+        sub_problem = Problem(sub_scenario, sub_matrix)
+        if problem.base is not None:
+            sub_problem.keep_times(problem.base)
+        sub_routes, cost = _solve(sub_problem, sub_matrix, share, replace(params, area_split_size=10**12),
                                   router, area_progress, started, retimer)
         routes.extend(sub_routes)
         objective += cost
     refresh_legs(routes, problem, scenario)
     return routes, objective
+
+
+def unserved_reasons(scenario: Scenario, routes: list[Route], matrix: TravelMatrix) -> list[Unserved]:
+    """Every stop of ``scenario`` the ``routes`` do not visit, with the reason found by checking it."""
+    return _unserved(Problem(scenario, matrix), routes)
 
 
 def _unserved(problem: Problem, routes: list[Route]) -> list[Unserved]:

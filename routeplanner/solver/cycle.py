@@ -420,6 +420,28 @@ class Pricer:
         routing's break rule: at most ``break_after`` minutes on duty before
         and after the break), so the search needs no routing to trust a move.
         """
+        timed = self._schedule(r, seq, None)
+        if timed is not None or not seq:
+            return timed
+        veh = self.problem.vehicle_of[r]
+        if veh.break_minutes > 0 and veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and \
+                self._tight(seq):
+            # The break as late as possible can miss the one wait it fits in when times are
+            # pinned (a re-plan keeps every opening time): try it in each gap in turn.
+            for gap in range(len(seq) + 1):
+                timed = self._schedule(r, seq, gap)
+                if timed is not None:
+                    return timed
+        return None
+
+    def _tight(self, seq: list[int]) -> bool:
+        """Whether a stop of ``seq`` must open at one given time (a pinned time)."""
+        p = self.problem
+        return any(p.open_from[i] >= p.open_until[i] for i in seq)
+
+    def _schedule(self, r: int, seq: list[int], gap: int | None) -> tuple | None:
+        """:meth:`schedule`'s greedy; with ``gap``, the break is taken in that gap (0: before the
+        first stop, ``len(seq)``: on the way home) and nowhere else."""
         p = self.problem
         veh = p.vehicle_of[r]
         if not seq:
@@ -434,13 +456,18 @@ class Pricer:
         breaks: list[tuple[int, int]] = []
         arrivals: list[int] = []
         prev = 0
-        for s in seq:
+        for k, s in enumerate(seq):
             node = s + 1
             leg = int(p.drive[prev, node])
             lo, hi = self.window(s, r)
             wait = max(0, lo - (t + leg))
             service = int(p.service[s])
-            if rule and since + leg + wait + service > after:
+            due = since + leg + wait + service > after
+            if gap is not None and rule:
+                if k != gap and due:
+                    return None  # a break due before its gap, or a second one after it
+                due = k == gap
+            if rule and due:
                 if breaks:
                     return None  # one break a day
                 if wait >= pause and since + leg <= after:
@@ -462,7 +489,12 @@ class Pricer:
             t += service
             prev = node
         leg = int(p.drive[prev, 0])
-        if rule and since + leg > after:
+        due = since + leg > after
+        if gap is not None and rule:
+            if gap != len(seq) and due:
+                return None
+            due = gap == len(seq)
+        if rule and due:
             if breaks:
                 return None
             breaks.append((t, pause))

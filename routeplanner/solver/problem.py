@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from routeplanner.model import Scenario
+from routeplanner.model import Plan, Scenario
 from routeplanner.patterns import Pattern, Slot, candidate_patterns
 from routeplanner.travel import TravelMatrix
 
@@ -77,12 +77,30 @@ class Problem:
         #: True when the search's own routes are exactly what the day routing would accept:
         #: no window, no break and no stable time to place, so books are the only rule that
         #: a move can break (and the search may break it for a while, at a price).
+        #: Opening times to keep, (stop, slot) -> minute (a re-plan's base plan; :meth:`keep_times`).
+        self.targets: dict[tuple[int, Slot], int] = {}
+        self.base: Plan | None = None
         self.python_exact = not any(
             s.door_window != (None, None) for s in stops
         ) and not any(
             v.break_minutes > 0 and v.shift_end_min - v.shift_start_min > v.break_after_minutes
             for v in scenario.vehicles
         ) and not (self.stable_rule and any(n > 1 for n in self.visits))
+
+    def keep_times(self, base: Plan) -> None:
+        """Take the opening times of ``base`` as the times to keep where a stop keeps its day
+        (:attr:`targets`: (stop, slot) -> minute; the final timing prefers them)."""
+        index = {s.id: i for i, s in enumerate(self.scenario.stops)}
+        days = self.scenario.cycle.days
+        self.base = base
+        self.targets = {}
+        for route in base.routes:
+            if route.day not in days or not 1 <= route.week <= self.scenario.cycle.weeks:
+                continue
+            slot = (route.week - 1, days.index(route.day))
+            for v in route.visits:
+                if v.stop_id in index:
+                    self.targets[(index[v.stop_id], slot)] = int(v.arrival_min)
 
     def penalty(self, stop_index: int) -> int:
         """What leaving one visit of the stop out costs (must stops: a thousand times more)."""

@@ -385,6 +385,8 @@ def _ruin_and_recreate(build: Callable[[], _Model], model: _Model, solution, par
 #: The retiming's objective in minutes x this (``SearchParams.retime_duty_weight`` minutes
 #: of spread between the visits of one stop per minute on duty); earliness only breaks ties.
 _MINUTE = 100_000
+#: A minute away from a re-plan's base time, in duty minutes.
+_KEEP_WEIGHT = 50
 #: A break on the first or the last leg costs as much as this many idle minutes: the driver
 #: takes it between two stops unless nothing else fits.
 _END_BREAK_MIN = 600
@@ -426,6 +428,14 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
             hint.append((a, now.arrivals[k]))
             by_stop.setdefault(i, []).append(a)
             objective.append(a - lo_s)  # ties: earlier
+            target = p.targets.get((i, p.slot_of[r]))
+            if target is not None:
+                # A re-plan keeps the base plan's time where it can: a minute moved weighs
+                # more than any minute on duty or of spread.
+                moved = m.NewIntVar(0, p.horizon, "")
+                m.Add(moved >= a - target)
+                m.Add(moved >= target - a)
+                objective.append(_MINUTE * _KEEP_WEIGHT * moved)
         nodes = [0] + [i + 1 for i in seq] + [0]
         legs = [int(p.drive[a, b]) for a, b in zip(nodes, nodes[1:])]
         service = [int(p.service[i]) for i in seq]
