@@ -243,8 +243,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "Plan": {
         "type": "object",
-        "description": "Exactly the plan document of the plan contract (shared/contracts/plan.schema.json, v1), "
-        "plus `id`, `scenario_id`, `label` and `created_at`.",
+        "description": "Exactly the plan document of the plan contract (shared/contracts/plan.schema.json, v1.1), "
+        "plus `id`, `scenario_id`, `label` and `created_at`. `timetable` is the timetable as patrons read it: "
+        "one window per stop, on 5-minute steps, open on every visit; `timetable_unpublished` the stops whose "
+        "visits share no such window, with the reason.",
         "required": ["scenario", "cycle", "travel", "routes", "unserved", "totals", "id", "scenario_id"],
         "properties": {
             "scenario": {"type": "string"},
@@ -253,6 +255,8 @@ SCHEMAS: dict[str, Any] = {
             "routes": {"type": "array", "items": {"type": "object"}},
             "unserved": {"type": "array", "items": {"type": "object"}},
             "totals": _ref("Totals"),
+            "timetable": {"type": "array", "items": {"type": "object"}},
+            "timetable_unpublished": {"type": "array", "items": {"type": "object"}},
             "solver": {"type": "object"},
             "id": {"type": "integer"},
             "scenario_id": {"type": "integer"},
@@ -568,7 +572,7 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "Scenarios (stops, fleet, cycle), background solves and the plans they make. "
             "Every error is `{\"error\": ..., \"problems\": [{file,row,column,value,expected}]}` with a 4xx "
-            "status. Plans follow the plan contract (plan.schema.json v1). A scenario's answers carry its `version` and "
+            "status. Plans follow the plan contract (plan.schema.json v1.1). A scenario's answers carry its `version` and "
             "an `ETag`; a change that sends either back (`version` in the body, or `If-Match`) is refused with 409 "
             "or 412 when someone saved the scenario since, instead of overwriting their work.",
         },

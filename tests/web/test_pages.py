@@ -775,22 +775,68 @@ def test_visible_strings_are_in_the_english_catalogue():
     assert not missing_po, f"run `make messages`: {missing_po[:10]}"
 
 
+def _patron_plan(weeks: int, visits: list[tuple[str, str, int, str, int, int]]):
+    """A plan of ``(stop id, name, week, day, arrival, departure)`` visits, one route per (week, day)."""
+    from routeplanner.model import Cycle, Place, Plan, Route, Totals, Travel, Visit
+
+    depot = Place("Depot", 55.0, 25.0)
+    routes: dict[tuple[int, str], Route] = {}
+    for sid, name, week, day, a, b in visits:
+        route = routes.setdefault((week, day), Route("Van", week, day, depot, 480, 1020))
+        route.visits.append(Visit(sid, name, 55.0, 25.0, a, b, 10.0))
+    cycle = Cycle(weeks, ("Mon", "Tue", "Wed", "Thu", "Fri"), date(2026, 11, 30))
+    return Plan("Patrons", cycle, Travel(), list(routes.values()), [], Totals(0, 0, 0, 0, 0, 0, 0, 0))
+
+
+def test_patron_timetable_one_line_per_stop_with_the_published_window(app):
+    from routeplanner.web.pages_text import patron_timetable
+
+    plan = _patron_plan(4, [
+        # weekly, arriving at odd and different minutes: one line, the window open on all four visits
+        *[("obeliai", "Obeliai", w, "Tue", a, a + 35) for w, a in [(1, 759), (2, 744), (3, 759), (4, 750)]],
+        ("kamajai", "Kamajai", 1, "Wed", 600, 645), ("kamajai", "Kamajai", 3, "Wed", 600, 645),
+        ("juodupe", "Juodupė", 2, "Mon", 603, 633),
+    ])
+    with app.test_request_context():
+        stops = {t.stop_id: t for t in patron_timetable(plan, None, today=date(2026, 11, 30))}
+    assert stops["obeliai"].lines == ["Every Tuesday, 12:40–12:55"]
+    assert stops["kamajai"].lines == ["Every other Wednesday, 10:00–10:45"]
+    assert stops["juodupe"].lines == ["Every fourth Monday, 10:05–10:30"]
+    assert {t for _d, t in stops["obeliai"].dates} == {"12:40–12:55"}
+    assert [d for d, _t in stops["juodupe"].dates][:2] == [date(2026, 12, 7), date(2027, 1, 4)]
+
+
+def test_patron_timetable_without_a_common_window_dates_each_visit(app):
+    from routeplanner.web.pages_text import patron_timetable
+
+    plan = _patron_plan(2, [("obeliai", "Obeliai", 1, "Tue", 600, 615), ("obeliai", "Obeliai", 2, "Tue", 612, 627)])
+    with app.test_request_context():
+        (stop,) = patron_timetable(plan, None, today=date(2026, 11, 30))
+    assert stop.lines == ["Every Tuesday, at the times of each date"]
+    assert stop.dates[:2] == [(date(2026, 12, 1), "10:00–10:15"), (date(2026, 12, 8), "10:12–10:27")]
+
+
 @pytest.mark.parametrize(
-    "weeks, slots, expected",
+    "names, expected",
     [
-        (1, [(1, 605, 645)], "Every Tuesday, 10:05–10:45"),
-        (2, [(1, 605, 645), (2, 605, 645)], "Every Tuesday, 10:05–10:45"),
-        (4, [(1, 605, 645), (3, 605, 645)], "Tuesdays, weeks 1 and 3 of the cycle, 10:05–10:45"),
-        (4, [(2, 605, 645)], "Tuesday, week 2 of the cycle, 10:05–10:45"),
-        (2, [(2, 615, 655), (1, 605, 645)], "Every Tuesday: week 1 10:05–10:45 and week 2 10:15–10:55"),
-        (4, [(1, 605, 645), (3, 600, 640)], "Tuesdays of the cycle: week 1 10:05–10:45 and week 3 10:00–10:40"),
+        # Lithuanian: C, Č, D ... S, Š ... Z, Ž, and Y with I
+        (["Žiobiškis", "Zarasai", "Čedasai", "Cypliai", "Dauliai", "Šetekšnai", "Salos", "Ylakiai", "Jūžintai",
+          "Ignalina", "Ąžuolai", "Bajorai", "Kėdainiai"],
+         ["Ąžuolai", "Bajorai", "Cypliai", "Čedasai", "Dauliai", "Ignalina", "Ylakiai", "Jūžintai", "Kėdainiai",
+          "Salos", "Šetekšnai", "Zarasai", "Žiobiškis"]),
+        # Latvian: C, Č ... G, Ģ ... K, Ķ ... L, Ļ ... N, Ņ ... S, Š ... Z, Ž
+        (["Ģipka", "Gaujiena", "Ķegums", "Kalnciems", "Ļaudona", "Lielvārde", "Ņukši", "Nīca", "Šķibe", "Suntaži",
+          "Žūrnieki", "Zaube", "Čiekurkalns", "Cesvaine", "Ādaži", "Baldone"],
+         ["Ādaži", "Baldone", "Cesvaine", "Čiekurkalns", "Gaujiena", "Ģipka", "Kalnciems", "Ķegums", "Lielvārde",
+          "Ļaudona", "Nīca", "Ņukši", "Suntaži", "Šķibe", "Zaube", "Žūrnieki"]),
     ],
 )
-def test_patron_sentences(app, weeks, slots, expected):
-    from routeplanner.web.pages_text import when_line
+def test_patron_timetable_lists_stops_in_the_local_alphabet(app, names, expected):
+    from routeplanner.web.pages_text import patron_timetable
 
+    plan = _patron_plan(1, [(f"s{i}", n, 1, "Mon", 600 + 30 * i, 620 + 30 * i) for i, n in enumerate(names)])
     with app.test_request_context():
-        assert when_line(weeks, "Tue", slots) == expected
+        assert [t.name for t in patron_timetable(plan, None)] == expected
 
 
 def test_repeated_dates():
