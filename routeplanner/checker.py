@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from routeplanner import formats
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import (
     WEEKDAYS,
@@ -211,7 +212,7 @@ class _Checker:
             if loans > vehicle.capacity_books + 1e-9:
                 self.add(
                     "capacity", label, "",
-                    f"expects {loans:g} loans but {vehicle.name} carries {vehicle.capacity_books} books.",
+                    f"expects {formats.loans(loans)} loans but {vehicle.name} carries {vehicle.capacity_books} books.",
                 )
         self.check_times_and_breaks(label, route, vehicle, ids)
         self.recompute(label, route, ids)

@@ -35,7 +35,7 @@ def format_totals(totals: Totals) -> list[str]:
         f"Distance: {totals.distance_km:,.1f} km",
         f"Driving: {_duration(totals.drive_minutes)}",
         f"Doors open: {_duration(totals.service_minutes)}",
-        f"Loans: {formats.number(totals.loans_served)} of {formats.number(totals.loans_total)} expected ({share:.1f}%)",
+        f"Loans: {formats.loans(totals.loans_served)} of {formats.loans(totals.loans_total)} expected ({share:.1f}%)",
     ]
 
 
@@ -59,7 +59,7 @@ def _route_lines(route: Route) -> list[str]:
                 v.arrival_min,
                 0,
                 f"  {hhmm(v.arrival_min)}-{hhmm(v.departure_min)}  {v.name}  "
-                f"{formats.number(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
+                f"{formats.loans(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
             )
         )
     for b in route.breaks:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from meridian import A, B, C, F, make_plan
 from routeplanner.model import Totals
 from routeplanner.report import format_timetable, format_totals, route_label
@@ -75,3 +77,15 @@ def test_totals_lines():
 
 def test_route_label():
     assert route_label(make_plan().routes[1]) == "week 2 Tue Bibliobusas"
+
+
+def test_loans_are_whole_numbers_in_the_text():
+    plan = make_plan()
+    for r in plan.routes:
+        for v in r.visits:
+            v.loans += 0.5  # 40.5, 20.5, 30.5
+    plan.totals.loans_served, plan.totals.loans_total = 220.5, 230.25
+    text = format_timetable(plan)
+    assert "41 loans" in text and "21 loans" in text and "31 loans" in text
+    assert "Loans: 221 of 230 expected" in text
+    assert not re.search(r"\d\.\d+ loans", text)

@@ -167,7 +167,7 @@ def driver_rows(route: Route, scenario: Scenario | None) -> list[SheetRow]:
                 notes.append(_("must be served"))
             if stop.address:
                 notes.append(stop.address)
-        row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, num(v.loans),
+        row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, formats.loans(v.loans),
                        num(v.leg_distance_m / 1000.0), num(v.leg_drive_min, 0), notes)
         events.append((v.arrival_min, 0, row))
     for b in route.breaks:
@@ -228,7 +228,7 @@ def compare_metrics(plans: Sequence[Plan], comparison: compare.Comparison | None
         ("service_minutes", _("Doors open (service)"), duration),
         ("stops_served", _("Stops served"), whole),
         ("visits", _("Visits"), whole),
-        ("loans_served", _("Loans served"), num),
+        ("loans_served", _("Loans served"), formats.loans),
         ("loans_share_pct", _("Share of expected loans"), share),
         ("unserved", _("Stops not served"), whole),
         ("cost", _("Solver cost"), whole),

@@ -857,3 +857,33 @@ def test_text_longer_than_storage_is_refused(app, client):
     body = assert_friendly(upload(client, long_csv, name="n" * 301), 422)
     assert "at most 300 characters" in body and "at most 200 characters" in body
     assert count(app, store.ScenarioRow) == before
+
+
+def test_loans_are_whole_numbers_on_every_page(app, client):
+    """Plan, driver sheets, map popups, the scenario's plan list and compare: "13", never "12.5"."""
+    from meridian import SCENARIO, make_plan
+
+    plan = make_plan()
+    for r in plan.routes:
+        for v in r.visits:
+            v.loans += 0.5  # 40.5, 20.5, 30.5
+    t = plan.totals
+    t.loans_served, t.loans_total = 220.5, 230.5
+    ids = []
+    with db.new_session(app) as s:
+        for label in ("a", "b"):
+            row = store.PlanRow(scenario_id=SAMPLE_ID, label=label, plan=plan_to_dict(plan),
+                                scenario_snapshot=scenario_to_dict(SCENARIO), params={}, solver_version="test",
+                                run_time_s=1.0, distance_km=t.distance_km, stops_served=t.stops_served,
+                                stops_total=t.stops_total, loans_served=t.loans_served, loans_total=t.loans_total)
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+        s.commit()
+    pages = [f"/plans/{ids[0]}", f"/plans/{ids[0]}/driver/1", f"/plans/{ids[0]}/driver/week/1",
+             f"/plans/{ids[0]}/map", f"/scenarios/{SAMPLE_ID}", "/", f"/compare?plans={ids[0]},{ids[1]}"]
+    for url in pages:
+        body = client.get(url).get_data(as_text=True)
+        assert not re.search(r"\b(40|20|30|220|230)\.5\b", body), url
+    assert re.search(r">\s*41\s*<", client.get(f"/plans/{ids[0]}").get_data(as_text=True))
+    assert "221 / 231" in client.get(f"/plans/{ids[0]}").get_data(as_text=True)
