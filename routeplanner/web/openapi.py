@@ -211,7 +211,17 @@ SCHEMAS: dict[str, Any] = {
             "time_limit_s": {"type": ["number", "null"]},
             "work_limit": {"type": ["integer", "null"]},
             "label": {"type": "string"},
-            "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better)"},
+            "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better): "
+                          "the solver's own measure, for benchmarks"},
+            "run": {"type": ["integer", "null"], "description": "the search runs several times; this is run ... "},
+            "runs": {"type": ["integer", "null"], "description": "... of this many"},
+            "stops_served": {"type": ["integer", "null"], "description": "stops the best plan so far serves"},
+            "stops_total": {"type": ["integer", "null"]},
+            "distance_km": {"type": ["number", "null"], "description": "km the best plan so far drives in the cycle"},
+            "duty_minutes": {"type": ["number", "null"],
+                             "description": "minutes on duty (depot to depot) of the best plan so far, all route-days"},
+            "best_text": {"type": "string", "description": "the best plan so far in words, e.g. "
+                          "'51 of 53 stops, 612.8 km, 38 h 20 min on duty · run 2 of 3'; empty before the first plan"},
             "progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
             "message": {"type": "string", "description": "why it failed, in words for the coordinator"},
             "cancel_requested": {"type": "boolean"},
