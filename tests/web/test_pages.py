@@ -99,6 +99,19 @@ def add_plan(app, scenario_id: int, label: str = "", *, time_limit_s: float = 5.
         return prow.id
 
 
+def store_hand_plan(app, plan, scenario, label: str = "hand") -> int:
+    """Store a hand-made plan (tests/meridian.py) of ``scenario`` under the sample scenario; its id."""
+    t = plan.totals
+    with db.new_session(app) as s:
+        row = store.PlanRow(scenario_id=SAMPLE_ID, label=label, plan=plan_to_dict(plan),
+                            scenario_snapshot=scenario_to_dict(scenario), params={}, solver_version="test",
+                            run_time_s=1.0, distance_km=t.distance_km, stops_served=t.stops_served,
+                            stops_total=t.stops_total, loans_served=t.loans_served, loans_total=t.loans_total)
+        s.add(row)
+        s.commit()
+        return row.id
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 
@@ -869,17 +882,7 @@ def test_loans_are_whole_numbers_on_every_page(app, client):
             v.loans += 0.5  # 40.5, 20.5, 30.5
     t = plan.totals
     t.loans_served, t.loans_total = 220.5, 230.5
-    ids = []
-    with db.new_session(app) as s:
-        for label in ("a", "b"):
-            row = store.PlanRow(scenario_id=SAMPLE_ID, label=label, plan=plan_to_dict(plan),
-                                scenario_snapshot=scenario_to_dict(SCENARIO), params={}, solver_version="test",
-                                run_time_s=1.0, distance_km=t.distance_km, stops_served=t.stops_served,
-                                stops_total=t.stops_total, loans_served=t.loans_served, loans_total=t.loans_total)
-            s.add(row)
-            s.flush()
-            ids.append(row.id)
-        s.commit()
+    ids = [store_hand_plan(app, plan, SCENARIO, label) for label in ("a", "b")]
     pages = [f"/plans/{ids[0]}", f"/plans/{ids[0]}/driver/1", f"/plans/{ids[0]}/driver/week/1",
              f"/plans/{ids[0]}/map", f"/scenarios/{SAMPLE_ID}", "/", f"/compare?plans={ids[0]},{ids[1]}"]
     for url in pages:
@@ -887,3 +890,19 @@ def test_loans_are_whole_numbers_on_every_page(app, client):
         assert not re.search(r"\b(40|20|30|220|230)\.5\b", body), url
     assert re.search(r">\s*41\s*<", client.get(f"/plans/{ids[0]}").get_data(as_text=True))
     assert "221 / 231" in client.get(f"/plans/{ids[0]}").get_data(as_text=True)
+
+
+def test_plan_page_names_the_stops_without_one_published_time(app, client):
+    from meridian import SCENARIO, make_plan
+
+    plan = make_plan()
+    b_week2 = plan.routes[1].visits[0]
+    b_week2.arrival_min, b_week2.departure_min = 542, 562  # Obeliai: 08:50-09:10 and 09:02-09:22
+    plan_id = store_hand_plan(app, plan, SCENARIO)
+    body = text(client.get(f"/plans/{plan_id}"))
+    assert "1 stop without one published time" in body
+    assert "Obeliai" in body and "08:50-09:10, 09:02-09:22" in body
+    patrons = text(client.get(f"/plans/{plan_id}/timetable"))
+    assert "Every Tuesday, at the times of each date" in patrons and "Every other Tuesday, 08:10–08:40" in patrons
+    # a plan whose every stop has its window says nothing of the kind
+    assert "published time" not in text(client.get(f"/plans/{store_hand_plan(app, make_plan(), SCENARIO)}"))
