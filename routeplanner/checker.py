@@ -70,6 +70,7 @@ KINDS: dict[str, str] = {
     "frequency-period": "a periodic stop's visits are not one per period in the same week of each period",
     "frequency-spread": "an N-per-cycle stop's visits are bunched instead of spread over the cycle",
     "pattern-not-allowed": "a stop with explicit allowed combinations of days is visited on another combination",
+    "pin": "a visit breaks a stop's pin: another week than its pinned weeks, or another opening time",
     "unserved-count": "an unserved entry's missing visits do not match the visits actually made",
     "stable-times": "a stop's opening times vary by more than the scenario's stable minutes",
     "must-unserved": "a must stop is not fully served",
@@ -246,6 +247,17 @@ class _Checker:
             self.add(
                 "day-not-allowed", label, stop.id,
                 f"{stop.name} is visited on {route.day}; it allows only {', '.join(stop.days)}.",
+            )
+        if stop.weeks and route.week not in stop.weeks:
+            self.add(
+                "pin", label, stop.id,
+                f"{stop.name} is visited in week {route.week}; it is pinned to week(s) "
+                f"{', '.join(map(str, stop.weeks))}.",
+            )
+        if stop.opens_min is not None and v.arrival_min != stop.opens_min:
+            self.add(
+                "pin", label, stop.id,
+                f"{stop.name} opens {hhmm(v.arrival_min)}; it is pinned to open at {hhmm(stop.opens_min)}.",
             )
 
     def check_times_and_breaks(

@@ -71,6 +71,19 @@ def structural_reason(
             f"{n_visits} visits per cycle, but the cycle has only {total_days} working days",
             f"at most {total_days} visits per cycle would make it plannable",
         )
+    if stop.weeks and not candidate_patterns(stop, cycle):
+        pinned = ", ".join(map(str, stop.weeks))
+        outside = [w for w in stop.weeks if not 1 <= w <= cycle.weeks]
+        if outside:
+            return Reason(
+                f"pinned to week {pinned}, but the cycle has {cycle.weeks} week{'s' if cycle.weeks != 1 else ''}",
+                f"a pin within weeks 1-{cycle.weeks} would make it plannable",
+            )
+        return Reason(
+            f"pinned to week {pinned}, but a {freq.label()} stop has no visit pattern "
+            f"that comes in each of them",
+            "pinning fewer weeks, or another frequency, would make it plannable",
+        )
     if not candidate_patterns(stop, cycle):
         return Reason(
             f"{n_visits} visits cannot be spread evenly over the cycle on its allowed days "
@@ -95,9 +108,9 @@ def structural_reason(
             f"the shift is {duration(shift)}",
             f"a shift of at least {duration(round_trip)} would make it reachable",
         )
-    if stop.window_start_min is not None or stop.window_end_min is not None:
-        ws = stop.window_start_min if stop.window_start_min is not None else 0
-        we = stop.window_end_min if stop.window_end_min is not None else 24 * 60
+    if stop.door_window != (None, None):
+        ws = stop.door_window[0] if stop.door_window[0] is not None else 0
+        we = stop.door_window[1] if stop.door_window[1] is not None else 24 * 60
         best_gap = None
         for v in scenario.vehicles:
             earliest_open = max(ws, v.shift_start_min + out_min)
@@ -106,6 +119,14 @@ def structural_reason(
             best_gap = gap if best_gap is None else min(best_gap, gap)
         if best_gap is not None and best_gap > 1e-9:
             v = scenario.vehicles[0]
+            if stop.opens_min is not None:
+                return Reason(
+                    f"pinned to open at {hhmm(stop.opens_min)}, which the van cannot keep: it reaches "
+                    f"the stop at {hhmm(v.shift_start_min + out_min)} at the earliest, and needs "
+                    f"{duration(stop.service_min)} at the door and {duration(back_min)} to drive back "
+                    f"by {hhmm(v.shift_end_min)}",
+                    "another opening time, or a longer shift, would make it reachable",
+                )
             return Reason(
                 f"its window {hhmm(ws)}-{hhmm(we)} cannot be met: the van reaches it at "
                 f"{hhmm(v.shift_start_min + out_min)} at the earliest, and needs "
@@ -139,8 +160,8 @@ def insertion_need_min(
         return math.inf
     pts = _route_points(route, index_of)
     node = stop_index + 1
-    ws = stop.window_start_min if stop.window_start_min is not None else 0
-    we = stop.window_end_min if stop.window_end_min is not None else 24 * 60
+    ws = stop.door_window[0] if stop.door_window[0] is not None else 0
+    we = stop.door_window[1] if stop.door_window[1] is not None else 24 * 60
     deps = [route.start_min] + [v.departure_min for v in route.visits]
     best = math.inf
     for pos in range(len(pts) - 1):

@@ -105,10 +105,22 @@ class Stop:
     #: every visit in the cycle: ``(((1, "Mon"), (1, "Thu")), ((1, "Tue"), (1, "Fri")))``.
     #: Empty: every combination the frequency and ``days`` allow.
     allowed_patterns: tuple[tuple[tuple[int, str], ...], ...] = ()
+    #: Pins, hard rules a coordinator sets: the weeks of the cycle (1..) the stop is
+    #: visited in (with ``days`` of one weekday: its whole pattern), and the opening time.
+    weeks: tuple[int, ...] = ()
+    opens_min: int | None = None
 
     @property
     def place(self) -> Place:
         return Place(self.name, self.lat, self.lon)
+
+    @property
+    def door_window(self) -> tuple[int | None, int | None]:
+        """When the door may be open: from the pinned opening time for the visit's length,
+        else the stop's window (None: no limit on that side)."""
+        if self.opens_min is not None:
+            return self.opens_min, self.opens_min + self.service_min
+        return self.window_start_min, self.window_end_min
 
 
 @dataclass(frozen=True)

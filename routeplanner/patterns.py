@@ -27,12 +27,22 @@ def allowed_day_indices(stop: Stop, cycle: Cycle) -> list[int]:
 
 
 def candidate_patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
-    """Every pattern the stop's frequency and weekdays allow, in a fixed order.
+    """Every pattern the stop's frequency, weekdays and pinned weeks allow, in a fixed order.
 
     Empty when none exists (no allowed working day, a period that does not
-    divide the cycle, more visits than working days, or no even spread that
-    lands on allowed days only).
+    divide the cycle, more visits than working days, no even spread that
+    lands on allowed days only, or none that visits every pinned week).
     """
+    patterns = _patterns(stop, cycle)
+    if stop.weeks:
+        # A pin of weeks keeps the patterns that visit each of them ("1" pins a
+        # fortnightly stop of a 4-week cycle to weeks 1 and 3).
+        pinned = {w - 1 for w in stop.weeks}
+        patterns = [q for q in patterns if pinned <= {week for week, _d in q}]
+    return patterns
+
+
+def _patterns(stop: Stop, cycle: Cycle) -> list[Pattern]:
     days = allowed_day_indices(stop, cycle)
     weeks, n_days = cycle.weeks, len(cycle.days)
     freq = stop.frequency

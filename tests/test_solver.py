@@ -369,3 +369,38 @@ def test_progress_of_areas_adds_up_the_areas_done():
     served = [r.stops_served for r in reports]
     assert served[0] <= 6 < served[-1] == 12  # the second area's reports count the first area's stops
     assert reports[-1].distance_km == pytest.approx(plan.totals.distance_km, abs=0.05)
+
+
+# --- pins (issue 12) ------------------------------------------------------------------------
+
+
+def test_a_pinned_stop_keeps_its_weeks_day_and_time():
+    from routeplanner.io.scenario import load_scenario
+
+    sc = load_scenario("data/rokiskis/scenario.toml")
+    by_id = {s.id: s for s in sc.stops}
+    pins = {
+        "aleknos": dict(days=("Wed",), weeks=(2,), opens_min=10 * 60),  # fortnightly
+        "kavoliskis": dict(days=("Thu",), opens_min=14 * 60 + 30),  # weekly: every Thursday 14:30
+    }
+    stops = tuple(replace(s, **pins[s.id]) if s.id in pins else s for s in sc.stops)
+    sc = replace(sc, stops=stops)
+    plan = solve(sc, work_limit=300)
+    assert_checked(sc, plan)
+    seen = visits_by_stop(plan)
+    assert sorted(v[:3] for v in seen["aleknos"]) == [(2, "Wed", 600)]
+    assert sorted(v[:3] for v in seen["kavoliskis"]) == [(1, "Thu", 870), (2, "Thu", 870)]
+    assert by_id["aleknos"].opens_min is None  # the sample itself is unpinned
+
+
+def test_a_pin_that_cannot_be_kept_is_reported_with_its_reason():
+    stops = [stop("early", 0.3), stop("reachable", 0.05)]
+    early = replace(stops[0], opens_min=8 * 60 + 1)  # the van cannot be 20 km away a minute after 08:00
+    wrong_week = replace(stops[1], id="wrong-week", name="Wrong week", weeks=(3,))
+    sc = scenario([early, stops[1], wrong_week], weeks=2, days=("Mon", "Tue"))
+    plan = solve(sc, work_limit=100)
+    assert_checked(sc, plan)
+    reasons = {u.stop_id: u.reason for u in plan.unserved}
+    assert set(reasons) == {"early", "wrong-week"}
+    assert reasons["early"].startswith("pinned to open at 08:01, which the van cannot keep")
+    assert reasons["wrong-week"] == "pinned to week 3, but the cycle has 2 weeks"

@@ -28,6 +28,8 @@ def stop_to_dict(stop: Stop) -> dict[str, Any]:
         "window_start": None if stop.window_start_min is None else hhmm(stop.window_start_min),
         "window_end": None if stop.window_end_min is None else hhmm(stop.window_end_min),
         "days": list(stop.days),
+        "weeks": list(stop.weeks),
+        "opens": None if stop.opens_min is None else hhmm(stop.opens_min),
         "priority": "must" if stop.must else "",
     }
 
@@ -46,6 +48,8 @@ def stop_from_dict(d: dict[str, Any]) -> Stop:
         days=tuple(d.get("days") or ()),
         must=d.get("priority") == "must",
         address=d.get("address") or "",
+        weeks=tuple(int(w) for w in d.get("weeks") or ()),
+        opens_min=None if not d.get("opens") else parse_hhmm(d["opens"]),
     )
 
 

@@ -54,6 +54,7 @@ from routeplanner.limits import (
     PERIOD_WEEKS,
     SERVICE_MIN,
     VISITS_PER_STOP,
+    WEEKS,
     read_limited,
     too_large,
     too_many_stops,
@@ -85,6 +86,8 @@ STOP_COLUMNS: tuple[str, ...] = (
     "window_start",
     "window_end",
     "days",
+    "weeks",
+    "opens",
     "priority",
 )
 
@@ -101,6 +104,8 @@ _LT_HEADERS = {
     "nuo": "window_start",
     "iki": "window_end",
     "dienos": "days",
+    "savaites": "weeks",
+    "atidaroma": "opens",
     "prioritetas": "priority",
 }
 _LV_HEADERS = {
@@ -114,6 +119,8 @@ _LV_HEADERS = {
     "no": "window_start",
     "lidz": "window_end",
     "dienas": "days",
+    "nedelas": "weeks",
+    "atver": "opens",
     "prioritate": "priority",
 }
 _EN_HEADERS = {c: c for c in STOP_COLUMNS} | {"latitude": "lat", "longitude": "lon"}
@@ -219,6 +226,20 @@ def parse_weekday(token: str, language: str | None = None) -> str:
     if folded in _DAY_WORDS:
         return WEEKDAYS[_DAY_WORDS[folded]]
     raise ValueError(f"not a weekday: {token!r}")
+
+
+_WEEKS_EXPECTED = f"weeks of the cycle such as 1 or 1;3, each a whole number {WEEKS.text()}"
+
+
+def parse_weeks(text: str) -> tuple[int, ...]:
+    """``"1; 3"`` -> ``(1, 3)``, sorted, duplicates dropped.  Raises ValueError."""
+    tokens = [t for t in re.split(r"[;,\s]+", text.strip()) if t]
+    weeks = set()
+    for t in tokens:
+        if not t.isdigit() or int(t) not in WEEKS:
+            raise ValueError(f"not a week: {t!r}")
+        weeks.add(int(t))
+    return tuple(sorted(weeks))
 
 
 def parse_days(text: str, language: str | None = None) -> tuple[str, ...]:
@@ -730,6 +751,29 @@ class _RowReader:
         except ValueError:
             self.bad(row, "days", days_text, _DAYS_EXPECTED)
 
+        weeks_text = self.cell(cells, "weeks")
+        weeks: tuple[int, ...] = ()
+        try:
+            weeks = parse_weeks(weeks_text)
+        except ValueError:
+            self.bad(row, "weeks", weeks_text, _WEEKS_EXPECTED)
+
+        opens_text = self.cell(cells, "opens")
+        opens: int | None = None
+        if opens_text:
+            try:
+                opens = parse_time(opens_text)
+            except ValueError:
+                self.bad(row, "opens", opens_text, "a time of day HH:MM, such as 10:00")
+        length = service if service is not None else (default_service_min(loans) if loans is not None else 0)
+        if opens is not None and (start is not None and opens < start or end is not None and opens + length > end):
+            lo = hhmm(start) if start is not None else "…"
+            hi = hhmm(end) if end is not None else "…"
+            self.bad(row, "opens", opens_text,
+                     f"a time within the stop's window {lo}-{hi}, {length} minutes (the visit) before its end")
+        elif opens is not None and opens + length > 24 * 60:
+            self.bad(row, "opens", opens_text, f"a time at least {length} minutes (the visit) before midnight")
+
         priority = self.cell(cells, "priority")
         must = _fold(priority) in _MUST_WORDS
         if priority and not must:
@@ -760,6 +804,8 @@ class _RowReader:
             days=days,
             must=must,
             address=self.cell(cells, "address"),
+            weeks=weeks,
+            opens_min=opens,
         )
 
 
@@ -867,6 +913,8 @@ def stop_record(stop: Stop) -> dict[str, str]:
         "window_start": hhmm(stop.window_start_min) if stop.window_start_min is not None else "",
         "window_end": hhmm(stop.window_end_min) if stop.window_end_min is not None else "",
         "days": ";".join(stop.days),
+        "weeks": ";".join(map(str, stop.weeks)),
+        "opens": hhmm(stop.opens_min) if stop.opens_min is not None else "",
         "priority": "must" if stop.must else "",
     }
 

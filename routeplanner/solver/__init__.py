@@ -42,8 +42,8 @@ from routeplanner.solver.cycle import State
 from routeplanner.solver.params import SearchParams
 from routeplanner.solver.plan import plan_routes, refresh_legs
 from routeplanner.solver.problem import Problem
-from routeplanner.solver.routed import Router
-from routeplanner.solver.search import search
+from routeplanner.solver.routed import Retimer, Router
+from routeplanner.solver.search import compact, search
 from routeplanner.totals import compute_totals
 from routeplanner.travel import TravelMatrix, scenario_matrix
 
@@ -75,12 +75,14 @@ def solve(
     progress: Progress | None = None,
     params: SearchParams | None = None,
     router: Router | None = None,
+    retimer: Retimer | None = None,
 ) -> Plan:
     """Plan the scenario's timetable cycle.
 
     ``time_limit_s`` and ``work_limit`` override the scenario's solver
     settings; with a work limit the plan depends only on the input (and
-    ``params``).  ``router`` replaces the OR-Tools day routing (tests).
+    ``params``).  ``router`` and ``retimer`` replace the OR-Tools day routing
+    and final timing (tests).
     """
     started = time.monotonic()
     params = params or SearchParams()
@@ -90,7 +92,7 @@ def solve(
     work = work_limit if work_limit is not None else scenario.solver.work_limit
     budget = Budget(work=work) if work is not None else Budget(seconds=limit)
     problem = Problem(scenario, matrix)
-    routes, objective = _solve(problem, matrix, budget, params, router, progress, started)
+    routes, objective = _solve(problem, matrix, budget, params, router, progress, started, retimer)
     unserved = _unserved(problem, routes)
     info = SolveInfo(
         solver=f"{SOLVER_NAME} / {_engine()}",
@@ -105,13 +107,13 @@ def solve(
 
 
 def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: SearchParams, router: Router | None,
-           progress: Progress | None, started: float) -> tuple[list[Route], int]:
+           progress: Progress | None, started: float, retimer: Retimer | None = None) -> tuple[list[Route], int]:
     scenario = problem.scenario
     plannable = [i for i, stop in enumerate(scenario.stops)
                  if diagnose.structural_reason(stop, i, scenario, problem.drive) is None]
     areas = vehicle_areas(problem, plannable, params.area_split_size)
     if areas:
-        return _solve_areas(problem, matrix, areas, budget, params, router, progress, started)
+        return _solve_areas(problem, matrix, areas, budget, params, router, progress, started, retimer)
     if router is None:
         router = _ortools_router(params)
     best: tuple[tuple, State] | None = None
@@ -136,8 +138,9 @@ def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: Searc
     choice = any(len(problem.patterns[i]) > 1 for i in plannable)
     visits = sum(problem.visits[i] for i in plannable)
     runs = params.restarts if choice and visits <= params.restart_max_visits else 1
+    runs_budget = budget.share(1.0 - params.retime_share) if params.retime_share > 0 else budget
     for run in range(runs):
-        share = budget.share(1.0 / (runs - run))
+        share = runs_budget.share(1.0 / (runs - run))
         state = search(problem, plannable, router, share, params, seed=run, report=report)
         report("timetable", int(state.cost()), state)  # the run's plan, whose times the last phase may not report
         score = _score(problem, state)
@@ -145,6 +148,10 @@ def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: Searc
             best = (score, state)
     assert best is not None
     state = best[1]
+    if params.retime_share > 0:
+        state = compact(state, retimer or _ortools_retimer(params), budget)
+        best_figures[0] = None  # the kept plan with its compacted times: the last report is the plan's
+        report("timetable", int(state.cost()), state)
     return plan_routes(state), state.cost()
 
 
@@ -154,6 +161,14 @@ def _score(problem: Problem, state: State) -> tuple[int, float, int]:
     must = sum(problem.visits[i] for i in state.pattern if stops[i].must)
     loans = sum(problem.visits[i] * stops[i].loans_per_visit for i in state.pattern)
     return (-must, -loans, state.distance())
+
+
+def _ortools_retimer(params: SearchParams) -> Retimer:
+    from functools import partial
+
+    from routeplanner.solver import routing
+
+    return partial(routing.retime, params=params)
 
 
 def _ortools_router(params: SearchParams) -> Router:
@@ -166,7 +181,7 @@ def _ortools_router(params: SearchParams) -> Router:
 
 def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[int], list[int]]],
                  budget: Budget, params: SearchParams, router: Router | None, progress: Progress | None,
-                 started: float) -> tuple[list[Route], int]:
+                 started: float, retimer: Retimer | None = None) -> tuple[list[Route], int]:
     """Each area planned on its own with its vans, the budget shared by the areas' visits."""
     scenario = problem.scenario
     weights = [sum(problem.visits[i] for i in members) for _vans, members in areas]
@@ -195,7 +210,7 @@ def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[
                                  stops_served=figures[0], distance_km=figures[1], duty_minutes=figures[2]))
 
         sub_routes, cost = _solve(Problem(sub_scenario, sub_matrix), sub_matrix, share, replace(params, area_split_size=10**12),
-                                  router, area_progress, started)
+                                  router, area_progress, started, retimer)
         routes.extend(sub_routes)
         objective += cost
     refresh_legs(routes, problem, scenario)

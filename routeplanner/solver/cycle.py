@@ -483,7 +483,7 @@ def _arrays_of(p: Problem, seq: list[int]) -> tuple:
 def _times_can_bind(p: Problem) -> bool:
     """False when no window, shift or break can ever refuse a visit (then only books are checked)."""
     sc = p.scenario
-    if any(s.window_start_min is not None or s.window_end_min is not None for s in sc.stops):
+    if any(s.door_window != (None, None) for s in sc.stops):
         return True
     # A route visits at most as many stops as the smallest loans fill the van with;
     # it cannot take longer than that many of the longest drives out of a place

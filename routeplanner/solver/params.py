@@ -51,6 +51,18 @@ class SearchParams:
     #: each day on its own instead of routing the whole cycle as one model.
     joint_max_visits: int = 120
 
+    # --- compact times -------------------------------------------------------------------------
+    #: Share of the budget kept, after the search, for giving the chosen routes their final
+    #: times (the least time on duty, the break between two stops; 0: off).
+    retime_share: float = 0.03
+    #: A minute on duty weighs this many minutes of spread between the opening times of one
+    #: stop's visits (which narrows the window published for it).  On the samples' routes 4
+    #: left no day with more idle time and no stop with more spread than the search's own
+    #: times; 2 and 1 traded idle minutes for spread (benchmarks/results/duty.md).
+    retime_duty_weight: int = 4
+    #: Deterministic seconds of CP-SAT per work unit (reproducible mode).
+    retime_seconds_per_work: float = 0.015
+
     # --- routing the days (OR-Tools) ------------------------------------------------------------
     #: Seconds a descent from given routes may take before they count as having no
     #: times (timed mode; a descent normally takes a few hundredths).

@@ -54,14 +54,14 @@ class Problem:
         self.horizon = max(
             [DAY_MIN]
             + [v.shift_end_min for v in scenario.vehicles]
-            + [s.window_end_min for s in stops if s.window_end_min is not None]
+            + [s.door_window[1] for s in stops if s.door_window[1] is not None]
         )
         self.service = np.array([s.service_min for s in stops], dtype=np.int64)
         self.loans = np.array([int(math.ceil(s.loans_per_visit)) for s in stops], dtype=np.int64)
         #: earliest opening and latest opening (window end minus the door-open time)
-        self.open_from = np.array([s.window_start_min or 0 for s in stops], dtype=np.int64)
+        self.open_from = np.array([s.door_window[0] or 0 for s in stops], dtype=np.int64)
         self.open_until = np.array(
-            [(s.window_end_min if s.window_end_min is not None else self.horizon) - s.service_min for s in stops],
+            [(s.door_window[1] if s.door_window[1] is not None else self.horizon) - s.service_min for s in stops],
             dtype=np.int64,
         )
         self.patterns: list[list[Pattern]] = [candidate_patterns(s, scenario.cycle) for s in stops]
@@ -78,7 +78,7 @@ class Problem:
         #: no window, no break and no stable time to place, so books are the only rule that
         #: a move can break (and the search may break it for a while, at a price).
         self.python_exact = not any(
-            s.window_start_min is not None or s.window_end_min is not None for s in stops
+            s.door_window != (None, None) for s in stops
         ) and not any(
             v.break_minutes > 0 and v.shift_end_min - v.shift_start_min > v.break_after_minutes
             for v in scenario.vehicles

@@ -54,3 +54,22 @@ class Router(Protocol):
                  initial: list[list[int]] | None,
                  anchored: bool, improve: bool, budget: Budget, seed: int,
                  on_solution: Callable[[int], None] | None = None, from_scratch: bool = True) -> Routed | None: ...
+
+
+@dataclass
+class DayTimes:
+    """The times of one route-day's visits in a given order: opening times, leaving and coming
+    back, and the breaks as (start, minutes)."""
+
+    arrivals: list[int]
+    start: int
+    end: int
+    breaks: list[tuple[int, int]]
+
+
+class Retimer(Protocol):
+    """Gives route-days (route-day -> stops in order) new times from ``current`` ones
+    (:func:`routeplanner.solver.routing.retime` is the product's); None: keep them."""
+
+    def __call__(self, problem: "Problem", days: dict[int, list[int]], current: dict[int, DayTimes],
+                 budget: Budget) -> dict[int, DayTimes] | None: ...

@@ -32,7 +32,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routeplanner.solver.budget import Budget
 from routeplanner.solver.params import SearchParams
 from routeplanner.solver.problem import Problem
-from routeplanner.solver.routed import DayRouted, Job, Routed
+from routeplanner.solver.routed import DayRouted, DayTimes, Job, Routed
 
 ENGINE = f"OR-Tools {ortools.__version__}"
 #: Wall-clock safety net of a call under a work budget: never expected to bind.
@@ -378,3 +378,132 @@ def _ruin_and_recreate(build: Callable[[], _Model], model: _Model, solution, par
         model = build()
         timed_solution = model.routing.SolveWithParameters(params_pb)
     return model, timed_solution
+
+
+# --- compact times (CP-SAT) ----------------------------------------------------------------------------------
+
+#: The retiming's objective in minutes x this (``SearchParams.retime_duty_weight`` minutes
+#: of spread between the visits of one stop per minute on duty); earliness only breaks ties.
+_MINUTE = 100_000
+#: A break on the first or the last leg costs as much as this many idle minutes: the driver
+#: takes it between two stops unless nothing else fits.
+_END_BREAK_MIN = 600
+
+
+def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayTimes], budget: Budget, *,
+           params: SearchParams) -> dict[int, DayTimes] | None:
+    """New times for the route-days ``days`` (route-day -> stops in order), the orders kept.
+
+    The least time on duty (leave as late as the first stop needs, come back
+    as soon as the last is done, wait only where a window or the stable-time
+    rule makes the van wait), the visits of a stop as close to one clock time
+    as can be, the break between two stops; every rule the day routing keeps
+    still holds (windows, shifts, one break after at most ``break_after``
+    minutes on duty, stable times).  Started from ``current``, which must keep
+    them too; None when CP-SAT returns nothing better in its budget.
+    """
+    from ortools.sat.python import cp_model
+
+    p = problem
+    m = cp_model.CpModel()
+    objective = []
+    hint: list[tuple[object, int]] = []
+    by_stop: dict[int, list[object]] = {}
+    parts: dict[int, tuple] = {}
+    for r, seq in sorted(days.items()):
+        if not seq:
+            continue
+        veh = p.vehicle_of[r]
+        lo_s, hi_s = veh.shift_start_min, veh.shift_end_min
+        now = current[r]
+        start = m.NewIntVar(lo_s, hi_s, "")
+        end = m.NewIntVar(lo_s, hi_s, "")
+        hint += [(start, now.start), (end, now.end)]
+        arrivals = []
+        for k, i in enumerate(seq):
+            a = m.NewIntVar(int(p.open_from[i]), max(int(p.open_from[i]), int(p.open_until[i])), "")
+            arrivals.append(a)
+            hint.append((a, now.arrivals[k]))
+            by_stop.setdefault(i, []).append(a)
+            objective.append(a - lo_s)  # ties: earlier
+        nodes = [0] + [i + 1 for i in seq] + [0]
+        legs = [int(p.drive[a, b]) for a, b in zip(nodes, nodes[1:])]
+        service = [int(p.service[i]) for i in seq]
+        # Gap g runs from leaving place g to reaching place g + 1 (place 0 and n + 1: the depot).
+        leave = [start] + [a + s for a, s in zip(arrivals, service)]
+        reach = arrivals + [end]
+        rule = veh.break_minutes > 0 and hi_s - lo_s > veh.break_after_minutes
+        gaps = len(seq) + 1
+        brk = [m.NewBoolVar("") for _ in range(gaps)] if rule else []
+        pause, after = veh.break_minutes, veh.break_after_minutes
+        now_gap = _break_gap(now, seq, p) if rule else None
+        for g in range(gaps):
+            if rule:
+                m.Add(reach[g] >= leave[g] + legs[g] + pause).OnlyEnforceIf(brk[g])
+                m.Add(reach[g] >= leave[g] + legs[g]).OnlyEnforceIf(brk[g].Not())
+                hint.append((brk[g], int(now_gap == g)))
+            else:
+                m.Add(reach[g] >= leave[g] + legs[g])
+        if rule:
+            m.AddAtMostOne(brk)
+            at = m.NewIntVar(lo_s, hi_s, "")
+            for g in range(gaps):
+                # The break anywhere in its gap: on duty at most ``after`` minutes before and after it.
+                m.Add(at >= leave[g]).OnlyEnforceIf(brk[g])
+                m.Add(at + pause <= reach[g]).OnlyEnforceIf(brk[g])
+            taken = m.NewBoolVar("")
+            m.Add(sum(brk) == 1).OnlyEnforceIf(taken)
+            m.Add(sum(brk) == 0).OnlyEnforceIf(taken.Not())
+            m.Add(at - start <= after).OnlyEnforceIf(taken)
+            m.Add(end - at - pause <= after).OnlyEnforceIf(taken)
+            m.Add(end - start <= after).OnlyEnforceIf(taken.Not())
+            hint.append((taken, int(now_gap is not None)))
+            hint.append((at, now.breaks[0][0] if now.breaks else lo_s))
+            objective.append(_MINUTE * params.retime_duty_weight * _END_BREAK_MIN * (brk[0] + brk[-1]))
+        objective.append(_MINUTE * params.retime_duty_weight * (end - start))
+        parts[r] = (start, end, arrivals, brk, at if rule else None)
+    for i, times in by_stop.items():
+        if len(times) < 2:
+            continue
+        first = m.NewIntVar(0, p.horizon, "")
+        spread = m.NewIntVar(0, p.horizon, "")
+        for a in times:
+            m.Add(a >= first)
+            m.Add(a <= first + spread)
+        if p.stable_rule:
+            m.Add(spread <= p.stable)
+        objective.append(_MINUTE * spread)
+    m.Minimize(sum(objective))
+    for var, value in hint:
+        m.AddHint(var, value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    seconds = budget.seconds_left()
+    if seconds is None:
+        solver.parameters.max_deterministic_time = max(0.05, budget.left() * params.retime_seconds_per_work)
+        solver.parameters.max_time_in_seconds = SAFETY_S
+    else:
+        solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    status = solver.Solve(m)
+    if seconds is None:
+        budget.charge(budget.left())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    out = {}
+    for r, (start, end, arrivals, brk, at) in parts.items():
+        breaks = []
+        if at is not None and any(solver.Value(b) for b in brk):
+            breaks.append((solver.Value(at), p.vehicle_of[r].break_minutes))
+        out[r] = DayTimes([solver.Value(a) for a in arrivals], solver.Value(start), solver.Value(end), breaks)
+    return out
+
+
+def _break_gap(times: DayTimes, seq: list[int], p: Problem) -> int | None:
+    """The gap (0: before the first stop) the day's break starts in, or None."""
+    if not times.breaks:
+        return None
+    at = times.breaks[0][0]
+    for k, (a, i) in enumerate(zip(times.arrivals, seq)):
+        if at < a:
+            return k
+    return len(seq)

@@ -26,6 +26,11 @@ a router of the tests' own.
    within ``stable_minutes`` of one another.  Large cycles without stable
    times are improved day by day.
 
+4. **Compact times** (:func:`compact`, run once on the best cycle of all
+   runs): the visiting orders kept, the final times from a small model (the
+   least time on duty, breaks between two stops, a stop's visits close to one
+   clock time).
+
 When no stop has a choice of days (a one-day plan) there is nothing for steps
 1 and 2 to choose: the day routing plans from scratch with the whole budget
 (:func:`route_all`).
@@ -42,7 +47,7 @@ from routeplanner.solver.budget import Budget
 from routeplanner.solver.cycle import Change, Day, Pricer, State
 from routeplanner.solver.params import SearchParams
 from routeplanner.solver.problem import Problem
-from routeplanner.solver.routed import Job, Routed, Router
+from routeplanner.solver.routed import DayTimes, Job, Retimer, Routed, Router
 
 #: Progress: (phase, best cost so far[, the complete state of that cost, for its figures]).
 Report = Callable[..., None]
@@ -413,6 +418,27 @@ def ruin(pricer: Pricer, rng: np.random.Generator, near: dict[int, list[int]], s
         if pattern is not None and math.isfinite(cost):
             pricer.insert(i, pattern, prices)
     return True
+
+
+# --- 4. compact times ------------------------------------------------------------------------------------------
+
+
+def compact(state: State, retimer: Retimer, budget: Budget) -> State:
+    """The state with its routes given their final times by ``retimer`` (the visiting orders kept):
+    duty days without idle time at either end and breaks between two stops."""
+    days = {r: list(d.stops) for r, d in enumerate(state.days) if d.stops}
+    if not days or any(len(state.days[r].arrivals) != len(seq) for r, seq in days.items()):
+        return state  # a day without times: nothing to start from
+    current = {r: DayTimes(list(state.days[r].arrivals), state.days[r].start, state.days[r].end,
+                           list(state.days[r].breaks)) for r in days}
+    timed = retimer(state.problem, days, current, budget)
+    if timed is None:
+        return state
+    out = state.copy()
+    for r, t in timed.items():
+        day = out.days[r]
+        day.arrivals, day.start, day.end, day.breaks = list(t.arrivals), t.start, t.end, list(t.breaks)
+    return out
 
 
 # --- 3. timetable ---------------------------------------------------------------------------------------------

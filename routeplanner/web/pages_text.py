@@ -9,6 +9,7 @@ Strings returned here are plain text: the templates escape them.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -170,6 +171,9 @@ def driver_rows(route: Route, scenario: Scenario | None) -> list[SheetRow]:
         row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, formats.loans(v.loans),
                        num(v.leg_distance_m / 1000.0), num(v.leg_drive_min, 0), notes)
         events.append((v.arrival_min, 0, row))
+        wait = _wait_row(route, order - 1, stop)
+        if wait is not None:
+            events.append((v.arrival_min, -1, wait))
     for b in route.breaks:
         row = SheetRow("break", None, hhmm(b.start_min), hhmm(b.start_min + b.minutes),
                        _("Break (%(m)d min)", m=b.minutes))
@@ -182,6 +186,26 @@ def driver_rows(route: Route, scenario: Scenario | None) -> list[SheetRow]:
     rows.append(SheetRow("return", None, hhmm(route.end_min), "", route.depot.name, "", num(back_km),
                          num(back_min, 0), [_("back at the depot")]))
     return rows
+
+
+#: Shorter waits are the rounding of drive times, not worth a line on the sheet.
+WAIT_SHOWN_MIN = 5
+
+
+def _wait_row(route: Route, k: int, stop: Stop | None) -> SheetRow | None:
+    """The wait before visit ``k``, with its reason, when the van is there early enough to matter."""
+    v = route.visits[k]
+    before = route.visits[k - 1].departure_min if k else route.start_min
+    pause = sum(b.minutes for b in route.breaks if before <= b.start_min < v.arrival_min)
+    ready = before + math.ceil(v.leg_drive_min - 1e-9) + pause
+    wait = v.arrival_min - ready
+    if wait < WAIT_SHOWN_MIN:
+        return None
+    if stop is not None and stop.window_start_min is not None and v.arrival_min <= stop.window_start_min:
+        why = _("%(name)s may open only from %(t)s", name=v.name, t=hhmm(stop.window_start_min))
+    else:
+        why = _("%(name)s opens at the same time on every visit", name=v.name)
+    return SheetRow("wait", None, hhmm(ready), hhmm(v.arrival_min), _("Wait (%(m)d min)", m=wait), notes=[why])
 
 
 # --- comparing plans ---------------------------------------------------------------------

@@ -462,13 +462,42 @@ def test_write_stops_csv_reads_back_equal(tmp_path):
         Stop(id="x", name='Quote "and", comma', lat=54.123456789012, lon=23.000000001, loans_per_visit=2.25,
              frequency=Frequency(period_weeks=3), service_min=12, window_start_min=7 * 60 + 5,
              window_end_min=8 * 60, days=("Mon", "Sun"), must=True, address="Laisvės al. 5, Kaunas"),
+        Stop(id="pinned", name="Pinned", lat=55.0, lon=25.0, loans_per_visit=5, service_min=20,
+             window_start_min=9 * 60, window_end_min=13 * 60, days=("Wed",), weeks=(1, 3), opens_min=10 * 60),
     )
     path = tmp_path / "out.csv"
     write_stops_csv(stops, path)
     assert path.read_text(encoding="utf-8").splitlines()[0] == (
-        "id,name,lat,lon,address,loans_per_visit,frequency,service_minutes,window_start,window_end,days,priority"
+        "id,name,lat,lon,address,loans_per_visit,frequency,service_minutes,window_start,window_end,days,weeks,opens,"
+        "priority"
     )
     assert read_stops(path) == stops
+
+
+@pytest.mark.parametrize(
+    "weeks, opens, column, expected",
+    [
+        ("1;x", "", "weeks", "weeks of the cycle such as 1 or 1;3"),
+        ("0", "", "weeks", "weeks of the cycle such as 1 or 1;3"),
+        ("", "25:00", "opens", "a time of day HH:MM"),
+        ("", "08:30", "opens", "a time within the stop's window 09:00-13:00"),
+        ("", "12:50", "opens", "a time within the stop's window 09:00-13:00, 20 minutes (the visit) before its end"),
+    ],
+)
+def test_a_pin_that_cannot_be_read_names_the_cell(weeks, opens, column, expected):
+    text = ("name,lat,lon,loans_per_visit,service_minutes,window_start,window_end,weeks,opens\n"
+            f"School,55.1,25.1,30,20,09:00,13:00,{weeks},{opens}\n")
+    (problem,) = problems_of(read_stops_bytes, text.encode(), "s.csv")
+    assert (problem.row, problem.column) == (2, column)
+    assert problem.expected.startswith(expected)
+
+
+def test_pins_read_in_lithuanian_and_latvian_headers():
+    lt = "pavadinimas,platuma,ilguma,skolinimai,dienos,savaitės,atidaroma\nKamajai,55.8,25.5,20,Tr,2,10:30\n"
+    lv = "nosaukums,platums,garums,izsniegumi,dienas,nedēļas,atver\nOgre,56.8,24.6,20,T,2,10:30\n"
+    for text in (lt, lv):
+        (s,) = read_stops_bytes(text.encode(), "s.csv")
+        assert (s.days, s.weeks, s.opens_min) == (("Wed",), (2,), 10 * 60 + 30)
 
 
 # --- limits: counted while reading, refused before the work ------------------------------

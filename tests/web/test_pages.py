@@ -906,3 +906,33 @@ def test_plan_page_names_the_stops_without_one_published_time(app, client):
     assert "Every Tuesday, at the times of each date" in patrons and "Every other Tuesday, 08:10–08:40" in patrons
     # a plan whose every stop has its window says nothing of the kind
     assert "published time" not in text(client.get(f"/plans/{store_hand_plan(app, make_plan(), SCENARIO)}"))
+
+
+def test_driver_sheet_shows_each_wait_with_its_reason(app):
+    from builders import DEPOT, scenario, stop
+
+    from routeplanner.model import Break, Route, Visit
+    from routeplanner.web.pages_text import driver_rows
+
+    school = stop("school", 0.1, service=40, window=(10 * 60, 13 * 60))
+    village = stop("village", 0.2, service=20)
+    other = stop("other", 0.3, service=20)
+    visits = [
+        # out 08:50, 10 min drive: 50 min early for the school's window
+        Visit("school", "School", school.lat, school.lon, 600, 640, 30, leg_drive_min=9.2),
+        # 640 + 10 drive + 45 break = 695: opens at 700 to keep its time (5 min wait)
+        Visit("village", "Village", village.lat, village.lon, 700, 720, 10, leg_drive_min=10.0),
+        # 720 + 3 drive = 723: opens at 725 (2 min: rounding, not shown)
+        Visit("other", "Other", other.lat, other.lon, 725, 745, 10, leg_drive_min=3.0),
+    ]
+    route = Route("Van", 1, "Tue", DEPOT, 530, 760, visits, [Break(645, 45)])
+    sc = scenario([school, village, other])
+    with app.test_request_context():
+        rows = driver_rows(route, sc)
+    waits = [r for r in rows if r.kind == "wait"]
+    assert [(w.start, w.end, w.name) for w in waits] == [("09:00", "10:00", "Wait (60 min)"),
+                                                        ("11:35", "11:40", "Wait (5 min)")]
+    assert "may open only from 10:00" in waits[0].notes[0]
+    assert "same time on every visit" in waits[1].notes[0]
+    kinds = [r.kind for r in rows]
+    assert kinds == ["depart", "wait", "visit", "break", "wait", "visit", "visit", "return"]
