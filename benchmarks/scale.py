@@ -172,8 +172,8 @@ def child(args: argparse.Namespace) -> int:
 
     events: list[tuple[str, float, int]] = []
 
-    def progress(phase: str, elapsed: float, cost: int) -> None:
-        events.append((phase, elapsed, cost))
+    def progress(p) -> None:  # routeplanner.model.SolveProgress
+        events.append((p.phase, p.elapsed_s, p.cost))
 
     t0 = time.perf_counter()
     plan = solve(scenario, matrix=matrix, time_limit_s=args.limit, progress=progress)

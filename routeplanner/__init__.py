@@ -36,9 +36,11 @@ from routeplanner.model import (
     Frequency,
     Place,
     Plan,
+    Published,
     Route,
     Scenario,
     SolveInfo,
+    SolveProgress,
     SolverSettings,
     Stop,
     Totals,
@@ -61,8 +63,8 @@ _LAZY: dict[str, str] = {name: module for module, names in _LAZY_FROM.items() fo
 
 _EAGER = [
     # the domain model
-    "Break", "Cycle", "Frequency", "Place", "Plan", "Route", "Scenario", "SolveInfo", "SolverSettings", "Stop",
-    "Totals", "Travel", "Unserved", "Vehicle", "Visit",
+    "Break", "Cycle", "Frequency", "Place", "Plan", "Published", "Route", "Scenario", "SolveInfo", "SolveProgress",
+    "SolverSettings", "Stop", "Totals", "Travel", "Unserved", "Vehicle", "Visit",
     # errors
     "InputError", "PlanNotFound", "Problem", "RoutePlannerError",
 ]

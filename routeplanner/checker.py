@@ -23,8 +23,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from routeplanner import formats
 from routeplanner.errors import InputError, Problem
-from routeplanner.model import WEEKDAYS, Break, Plan, Route, Scenario, Stop, Totals, Vehicle, Visit, hhmm
+from routeplanner.model import (
+    WEEKDAYS,
+    Break,
+    Plan,
+    Published,
+    Route,
+    Scenario,
+    Stop,
+    Totals,
+    Vehicle,
+    Visit,
+    hhmm,
+)
 from routeplanner.report import format_totals, route_label
 from routeplanner.totals import compute_totals
 from routeplanner.travel import DEPOT_ID, TravelMatrix, scenario_matrix
@@ -64,7 +77,14 @@ KINDS: dict[str, str] = {
     "missing-stop": "a stop is neither visited nor listed as unserved",
     "distance": "a route's stated distance differs from the recomputed one",
     "total-distance": "the plan's total distance differs from the recomputed one",
+    "timetable-step": "a published window does not open and close on 5-minute steps (or closes before it opens)",
+    "timetable-window": "on a visit of the published pattern the door is not open for all of the published window",
+    "timetable-slot": "a published slot has no visit of the stop, or a visit of the stop is not published",
+    "timetable-stop": "a published entry names a stop the scenario does not have, or a stop twice",
 }
+
+#: Published windows open and close on multiples of this many minutes.
+PUBLISHED_STEP_MIN = 5
 
 
 @dataclass(frozen=True)
@@ -193,7 +213,7 @@ class _Checker:
             if loans > vehicle.capacity_books + 1e-9:
                 self.add(
                     "capacity", label, "",
-                    f"expects {loans:g} loans but {vehicle.name} carries {vehicle.capacity_books} books.",
+                    f"expects {formats.loans(loans)} loans but {vehicle.name} carries {vehicle.capacity_books} books.",
                 )
         self.check_times_and_breaks(label, route, vehicle, ids)
         self.recompute(label, route, ids)
@@ -456,6 +476,55 @@ class _Checker:
                 f"spread over {T} working days they must be at least {need} apart.",
             )
 
+    def check_timetable(self) -> None:
+        """The published windows (plan contract v1.1, ``timetable``): each on 5-minute steps,
+        its slots exactly the stop's visits, the door open for all of it on every one.
+
+        Entries without a window (a stop whose times are given date by date)
+        promise nothing and are not checked.
+        """
+        seen: set[str] = set()
+        for entry in self.plan.timetable:
+            if entry.opens_min is None or entry.closes_min is None:
+                continue
+            stop = self.stops.get(entry.stop_id)
+            if stop is None:
+                self.add("timetable-stop", "", entry.stop_id,
+                         f"the timetable lists {entry.name or entry.stop_id!r} (id {entry.stop_id!r}), "
+                         "which is not a stop of the scenario.")
+                continue
+            if entry.stop_id in seen:
+                self.add("timetable-stop", "", stop.id, f"the timetable lists {stop.name} more than once.")
+            seen.add(entry.stop_id)
+            self.check_published(entry, stop)
+
+    def check_published(self, entry: Published, stop: Stop) -> None:
+        assert entry.opens_min is not None and entry.closes_min is not None
+        opens, closes = entry.opens_min, entry.closes_min
+        shown = f"{hhmm(opens)}-{hhmm(closes)}"
+        if opens % PUBLISHED_STEP_MIN or closes % PUBLISHED_STEP_MIN or closes <= opens:
+            self.add("timetable-step", "", stop.id,
+                     f"{stop.name}: the published window {shown} must open before it closes, "
+                     f"both on {PUBLISHED_STEP_MIN}-minute steps.")
+        visits: dict[tuple[int, str], list[Visit]] = defaultdict(list)
+        for route, v in self.visits_of.get(stop.id, []):
+            visits[(route.week, route.day)].append(v)
+        listed = set(entry.slots)
+        for week, day in sorted(listed - set(visits)):
+            self.add("timetable-slot", "", stop.id,
+                     f"{stop.name}: the timetable says the library comes in week {week} on {day}, "
+                     "but the plan has no visit there then.")
+        unlisted = sorted(set(visits) - listed)
+        if unlisted:
+            self.add("timetable-slot", "", stop.id,
+                     f"{stop.name} is visited on {_slots_text(unlisted)}, which its published timetable leaves out.")
+        for (week, day) in sorted(listed & set(visits)):
+            for v in visits[(week, day)]:
+                if v.arrival_min > opens or v.departure_min < closes:
+                    self.add("timetable-window", f"week {week} {day}", stop.id,
+                             f"{stop.name} is published as open {shown}, but on this visit the door is open "
+                             f"{hhmm(v.arrival_min)}-{hhmm(v.departure_min)}.")
+
     def check_total_distance(self) -> None:
         if not self.all_legs_known:
             return
@@ -483,6 +552,7 @@ def check_plan(scenario: Scenario, plan: Plan, matrix: TravelMatrix | None = Non
     for route in plan.routes:
         checker.check_route(route, seen)
     checker.check_stops()
+    checker.check_timetable()
     checker.check_total_distance()
     return CheckReport(checker.violations, compute_totals(checker.recomputed, scenario))
 

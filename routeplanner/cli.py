@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from routeplanner import limits
+    from routeplanner import collation, limits
     from routeplanner.io import load_scenario, write_plan_json, write_visits_csv
     from routeplanner.report import format_timetable, format_totals
     from routeplanner.solver import solve
@@ -118,7 +118,7 @@ def _plan(args: argparse.Namespace) -> int:
     if args.quiet:
         _print("\n".join(format_totals(plan.totals)))
     else:
-        _print(format_timetable(plan))
+        _print(format_timetable(plan, collation.scenario_language(scenario)))
     if replanned is not None:
         from routeplanner.replan import summary
 

@@ -122,6 +122,23 @@ def number(value: float | None, decimals: int = 1, *, missing: str = MISSING) ->
     return text
 
 
+def whole_loans(value: float) -> int:
+    """Expected loans as a whole number, halves up: ``12.5`` -> ``13`` (see :func:`loans`)."""
+    return math.floor(value + 0.5)
+
+
+def loans(value: float | None, *, missing: str = MISSING) -> str:
+    """Expected loans as people count books: whole, ``12.5`` -> ``"13"``, ``1234.4`` -> ``"1,234"``.
+
+    Half a loan is no loan anyone makes; the plan JSON keeps the exact
+    expectation for programs.  Halves round up (Python's ``round`` would
+    make 12.5 twelve and 13.5 fourteen).
+    """
+    if value is None:
+        return missing
+    return f"{whole_loans(value):,d}"
+
+
 # --- problems -------------------------------------------------------------------------
 
 #: How much of a refused value a problem repeats.

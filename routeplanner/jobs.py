@@ -13,8 +13,9 @@ A solve is a :class:`~routeplanner.store.JobRow`:
   for its whole run, so it must not share a process with the pages; and
   OR-Tools is imported only in that child, never in the web process.
 * The child opens its own engine, loads the scenario, solves with a progress
-  callback that writes phase, elapsed time and best cost to the job row (at
-  most every :data:`PROGRESS_EVERY_S`), then stores the plan and marks the job
+  callback that writes phase, elapsed time, best cost and the best plan's
+  figures (stops served, km, duty minutes, run k of n: ``figures``) to the job
+  row (at most every :data:`PROGRESS_EVERY_S`), then stores the plan and marks the job
   done in ONE transaction, only if the job is still running (a cancelled or
   deleted job never gets a plan).
 * Cancel: the runner sees ``cancel_requested`` and terminates the child.  A
@@ -52,6 +53,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routeplanner import limits, store
 from routeplanner.errors import InputError, Problem
+from routeplanner.model import Plan, SolveProgress
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -457,6 +459,25 @@ def child_main(url: str, job_id: int, parent_pid: int) -> None:
         engine.dispose()
 
 
+def progress_figures(p: SolveProgress) -> dict[str, Any]:
+    """What a job row keeps of a progress report beside the phase, time and cost (``JobRow.figures``)."""
+    out: dict[str, Any] = {"run": p.run, "runs": p.runs}
+    if p.stops_served is not None:
+        out["stops_served"] = p.stops_served
+    if p.distance_km is not None:
+        out["distance_km"] = round(p.distance_km, 1)
+    if p.duty_minutes is not None:
+        out["duty_minutes"] = round(p.duty_minutes)
+    return out
+
+
+def plan_figures(plan: Plan) -> dict[str, Any]:
+    """The same figures of the finished plan (:func:`progress_figures`)."""
+    duty = sum(r.end_min - r.start_min for r in plan.routes if r.visits)
+    return {"stops_served": plan.totals.stops_served, "stops_total": plan.totals.stops_total,
+            "distance_km": round(plan.totals.distance_km, 1), "duty_minutes": round(duty)}
+
+
 def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) -> None:
     from routeplanner.io.jsonform import scenario_to_dict
     from routeplanner.io.planjson import plan_to_dict
@@ -479,10 +500,12 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
         scenario_id = row.id
 
     last = [0.0]
+    figures: dict[str, Any] = {"stops_total": len(scenario.stops)}
 
-    def progress(phase: str, elapsed: float, best_cost: int) -> None:
+    def progress(p: SolveProgress) -> None:
         if os.getppid() != parent_pid:  # the runner is gone: so is the point of solving
             os._exit(1)
+        figures.update(progress_figures(p))
         now = time.monotonic()
         if now - last[0] < PROGRESS_EVERY_S:
             return
@@ -492,7 +515,8 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
                 ps.execute(
                     update(JobRow)
                     .where(JobRow.id == job_id, JobRow.status == RUNNING)
-                    .values(phase=phase, elapsed_s=round(float(elapsed), 3), best_cost=int(best_cost), heartbeat_at=utcnow())
+                    .values(phase=p.phase, elapsed_s=round(float(p.elapsed_s), 3), best_cost=int(p.cost),
+                            figures=dict(figures), heartbeat_at=utcnow())
                 )
                 ps.commit()
         except Exception:  # progress is a nicety; never let it break the solve
@@ -533,6 +557,7 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
                 phase="done",
                 elapsed_s=float(plan.info.run_time_s),
                 best_cost=plan.info.objective,
+                figures={**figures, **plan_figures(plan)},
                 finished_at=utcnow(),
                 heartbeat_at=utcnow(),
                 message="",

@@ -257,6 +257,29 @@ class SolveInfo:
     objective: int | None = None
 
 
+@dataclass(frozen=True)
+class Published:
+    """One stop's line of the timetable as patrons read it (plan contract v1.1, ``timetable``).
+
+    ``slots`` are the (week 1.., weekday) of every visit of the cycle; the
+    door is open from ``opens_min`` to ``closes_min`` on every one of them.
+    ``opens_min`` and ``closes_min`` are None when the visits share no
+    window worth publishing; ``reason`` then says why.
+    """
+
+    stop_id: str
+    name: str
+    slots: tuple[tuple[int, str], ...]
+    opens_min: int | None
+    closes_min: int | None
+    text: str = ""  # the patron's line, in English: "Every other Wednesday, 10:00–10:45"
+    reason: str = ""
+
+    @property
+    def has_window(self) -> bool:
+        return self.opens_min is not None and self.closes_min is not None
+
+
 @dataclass
 class StopChange:
     """One stop whose visits differ from the base plan's: ``changes`` holds ``"day"``,
@@ -270,7 +293,7 @@ class StopChange:
 class Changes:
     """What a re-plan from a base plan changed for patrons, and what it saved."""
 
-    mode: str  # keep | days | free
+    mode: str  # keep | free
     base_distance_km: float
     moved: list[StopChange] = field(default_factory=list)
 
@@ -286,6 +309,28 @@ class Plan:
     info: SolveInfo = field(default_factory=SolveInfo)
     #: Set when the plan was made from a base plan (:mod:`routeplanner.replan`).
     changes: Changes | None = None
+    #: The published timetable as the plan document carries it; empty when it
+    #: has none (a plan straight from the solver): ``routeplanner.published`` derives it.
+    timetable: list[Published] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """How a solve is getting on, in a librarian's terms: what the best plan so far serves and costs.
+
+    ``run`` of ``runs``: the search runs several times with different random
+    choices and keeps the best (1 of 1 when it runs once).  The figures are
+    None until the search has a complete plan.
+    """
+
+    phase: str  # "patterns" (choosing the days) | "timetable" (fitting the times)
+    elapsed_s: float
+    cost: int  # the solver's own measure (metres plus penalties): for benchmarks, not for people
+    run: int = 1
+    runs: int = 1
+    stops_served: int | None = None
+    distance_km: float | None = None
+    duty_minutes: float | None = None  # depot to depot, all route-days
 
 
 def day_order(cycle: Cycle, day: str) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from routeplanner import formats
-from routeplanner.model import Plan, Route, Totals, Visit, calendar_routes, day_order, hhmm
+from routeplanner import collation, formats, published
+from routeplanner.model import Plan, Route, Totals, Visit, calendar_routes, hhmm
 from routeplanner.totals import loans_share_pct
 
 
@@ -35,7 +35,7 @@ def format_totals(totals: Totals) -> list[str]:
         f"Distance: {totals.distance_km:,.1f} km",
         f"Driving: {_duration(totals.drive_minutes)}",
         f"Doors open: {_duration(totals.service_minutes)}",
-        f"Loans: {formats.number(totals.loans_served)} of {formats.number(totals.loans_total)} expected ({share:.1f}%)",
+        f"Loans: {formats.loans(totals.loans_served)} of {formats.loans(totals.loans_total)} expected ({share:.1f}%)",
     ]
 
 
@@ -59,7 +59,7 @@ def _route_lines(route: Route) -> list[str]:
                 v.arrival_min,
                 0,
                 f"  {hhmm(v.arrival_min)}-{hhmm(v.departure_min)}  {v.name}  "
-                f"{formats.number(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
+                f"{formats.loans(v.loans)} loans  (+{v.leg_distance_m / 1000.0:.1f} km)",
             )
         )
     for b in route.breaks:
@@ -72,45 +72,37 @@ def _route_lines(route: Route) -> list[str]:
     return lines
 
 
-def _when_text(plan: Plan, slots: list[tuple[int, str]]) -> str:
-    """``[(1,"Tue"),(3,"Tue")]`` -> ``"Tuesdays of weeks 1 and 3"``."""
-    by_day: dict[str, list[int]] = defaultdict(list)
-    for week, day in slots:
-        by_day[day].append(week)
-    parts = []
-    for day in sorted(by_day, key=lambda d: day_order(plan.cycle, d)):
-        weeks = sorted(by_day[day])
-        name = formats.day_name(day)
-        if len(set(weeks)) == plan.cycle.weeks and len(weeks) == plan.cycle.weeks:
-            parts.append(f"every {name}")
-        elif len(weeks) == 1:
-            parts.append(f"{name} of week {weeks[0]}")
-        else:
-            parts.append(f"{name}s of weeks {_and_list([str(w) for w in weeks])}")
-    return "; ".join(parts)
+def _by_stop_lines(plan: Plan, lang: str | None) -> list[str]:
+    """One line per stop, as patrons read it (:mod:`routeplanner.published`), in the local alphabet's order.
 
-
-def _by_stop_lines(plan: Plan) -> list[str]:
-    seen: dict[str, list[tuple[Route, Visit]]] = defaultdict(list)
+    A stop without a published window lists its visits' own times and why.
+    """
+    visits: dict[str, list[tuple[Route, Visit]]] = defaultdict(list)
     for route in calendar_routes(plan):
         for v in route.visits:
-            seen[v.stop_id].append((route, v))
+            visits[v.stop_id].append((route, v))
     several_vehicles = len({r.vehicle for r in plan.routes}) > 1
+    entries = published.entries(plan)
+    if lang is None:
+        lang = collation.language(None, [e.name for e in entries] + [r.depot.name for r in plan.routes[:1]])
     lines = []
-    for stop_id in sorted(seen, key=lambda s: (seen[s][0][1].name.casefold(), s)):
-        pairs = seen[stop_id]
-        when = _when_text(plan, [(r.week, r.day) for r, _ in pairs])
-        # Distinct opening hours in first-seen order: one when times are stable.
-        times = list(dict.fromkeys(f"{hhmm(v.arrival_min)}-{hhmm(v.departure_min)}" for _, v in pairs))
-        line = f"  {pairs[0][1].name} — {when}, {' / '.join(times)}"
+    for e in collation.sort_by_name(entries, lambda e: e.name, lang, tie=lambda e: e.stop_id):
+        line = f"  {e.name} — {published.patron_line(e, plan.cycle)}"
+        pairs = visits.get(e.stop_id, [])
         if several_vehicles:
             line += f" ({_and_list(list(dict.fromkeys(r.vehicle for r, _ in pairs)))})"
         lines.append(line)
+        if not e.has_window:
+            lines.append(f"    no published window: {e.reason}" if e.reason else "    no published window")
     return lines
 
 
-def format_timetable(plan: Plan) -> str:
-    """A readable timetable for the terminal: days, then stops, then gaps, then KPIs."""
+def format_timetable(plan: Plan, lang: str | None = None) -> str:
+    """A readable timetable for the terminal: days, then stops, then gaps, then KPIs.
+
+    ``lang`` orders the stops (:func:`routeplanner.collation.scenario_language`);
+    None: the language the plan's names are written in.
+    """
     c = plan.cycle
     start = f", from {c.start_date.isoformat()}" if c.start_date else ""
     lines = [
@@ -122,7 +114,7 @@ def format_timetable(plan: Plan) -> str:
         lines += _route_lines(route)
         lines.append("")
     lines.append("Timetable by stop")
-    lines += _by_stop_lines(plan) or ["  (no visits)"]
+    lines += _by_stop_lines(plan, lang) or ["  (no visits)"]
     lines.append("")
     if plan.unserved:
         lines.append("Not served")

@@ -387,3 +387,23 @@ def test_names_never_reach_the_terminal_as_control_sequences(tmp_path):
         assert raw not in result.stdout + result.stderr
     assert result.stderr.count("text without control characters") == 3, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_plan_json_publishes_windows_and_check_names_one_the_van_is_not_there_for(planned, tmp_path):
+    _scenario, out_json, _csv, result = planned
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    published = doc["timetable"] + doc["timetable_unpublished"]
+    assert sorted(e["stop_id"] for e in published) == sorted(SMALL_NAMES)
+    for e in doc["timetable"]:
+        assert int(e["opens"][-2:]) % 5 == 0 and int(e["closes"][-2:]) % 5 == 0
+        assert f"{SMALL_NAMES[e['stop_id']]} — {e['text']}" in result.stdout  # the terminal prints the same line
+
+    def open_earlier(doc):
+        entry = doc["timetable"][0]
+        first = min(v["arrival"] for v in visits_of(doc) if v["stop_id"] == entry["stop_id"])
+        h, m = divmod(int(first[:2]) * 60 + int(first[3:]) - 5 - int(first[3:]) % 5, 60)
+        entry["opens"] = f"{h:02d}:{m:02d}"  # a 5-minute step before the van is there
+
+    check = tamper(planned, tmp_path, open_earlier)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "[timetable-window]" in check.stdout

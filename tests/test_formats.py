@@ -93,3 +93,11 @@ def test_shown_cuts_long_values_to_the_limit():
     assert formats.shown("x" * 201) == "x" * 199 + "…"
     assert formats.shown("x" * 201, ellipsis="...") == "x" * 197 + "..."
     assert formats.shown("x" * 61, 60, ellipsis="...") == "x" * 57 + "..."
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12.5, "13"), (13.5, "14"), (12.49, "12"), (0.4, "0"), (1234.4, "1,234"), (40.0, "40"), (None, "—")],
+)
+def test_loans_are_whole_books_halves_up(value, text):
+    assert formats.loans(value) == text

@@ -231,7 +231,7 @@ def test_a_large_fleet_is_planned_area_by_area():
     sc = scenario(east + west, weeks=2, days=("Mon", "Tue"), vehicles=vans)
     progress = []
     plan = solve(sc, time_limit_s=6, params=SearchParams(area_split_size=10),
-                 progress=lambda phase, s, cost: progress.append((phase, s, cost)))
+                 progress=lambda p: progress.append((p.phase, p.elapsed_s, p.cost)))
     assert_checked(sc, plan)
     assert not plan.unserved
     sides = {r.vehicle: {v.stop_id[0] for v in r.visits} for r in plan.routes}
@@ -272,7 +272,7 @@ def test_ruin_and_recreate_never_returns_worse_than_it_started(monkeypatch, rebu
     sc = scenario(_scattered_villages(24), vehicles=vans)
     progress = []
     plan = solve(sc, time_limit_s=3, params=SearchParams(rebuild_steps=rebuild_steps),
-                 progress=lambda phase, s, cost: progress.append(cost))
+                 progress=lambda p: progress.append(p.cost))
     assert_checked(sc, plan)
     assert calls and all(best <= start for start, best in calls)
     # Progress reports only the best so far.
@@ -322,7 +322,7 @@ def test_restarts_keep_the_best_run_in_both_modes(monkeypatch):
         runs.clear()
         progress = []
         plan = solve(sc, params=SearchParams(restarts=3),
-                     progress=lambda phase, s, cost: progress.append((s, cost)), **limits)
+                     progress=lambda p: progress.append((p.elapsed_s, p.cost)), **limits)
         assert_checked(sc, plan)
         assert [seed for seed, _ in runs] == [0, 1, 2]
         must, loans, distance = min(score for _, score in runs)
@@ -335,6 +335,40 @@ def test_restarts_keep_the_best_run_in_both_modes(monkeypatch):
     solve(replace(sc, cycle=replace(sc.cycle, days=("Mon",)), stops=tuple(
         replace(st, frequency=WEEKLY) for st in sc.stops)), work_limit=30)
     assert len(runs) == 1
+
+
+def test_progress_in_a_librarians_terms(monkeypatch):
+    # Stops served, km and duty minutes of the best plan so far, and which run of how many.
+    stops = [
+        stop(f"s{i}", 0.04 * (i % 5) - 0.1, lat_offset=0.03 * (i // 5) - 0.05, loans=10 + i,
+             frequency=FORTNIGHTLY if i % 3 else WEEKLY)
+        for i in range(12)
+    ]
+    sc = scenario(stops, weeks=2, days=("Mon", "Tue", "Wed"))
+    reports = []
+    plan = solve(sc, work_limit=60, params=SearchParams(restarts=3), progress=reports.append)
+    assert reports and all(r.runs == 3 for r in reports)
+    assert [r.run for r in reports] == sorted(r.run for r in reports) and {r.run for r in reports} == {1, 2, 3}
+    # figures from the first report on: the search's first plan is complete
+    assert all(r.stops_served is not None and r.distance_km is not None and r.duty_minutes is not None
+               for r in reports)
+    last = reports[-1]
+    duty = sum(r.end_min - r.start_min for r in plan.routes if r.visits)
+    assert (last.stops_served, last.duty_minutes) == (plan.totals.stops_served, duty)
+    assert last.distance_km == pytest.approx(plan.totals.distance_km, abs=0.05)
+
+
+def test_progress_of_areas_adds_up_the_areas_done():
+    vans = [Vehicle("Van A", 2500, 8 * 60, 17 * 60, 45, 270), Vehicle("Van B", 2500, 8 * 60, 17 * 60, 45, 270)]
+    east = [stop(f"e{i}", 0.2 + 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
+    west = [stop(f"w{i}", -0.2 - 0.03 * i, lat_offset=0.01 * (i % 3), frequency=FORTNIGHTLY) for i in range(6)]
+    sc = scenario(east + west, weeks=2, days=("Mon", "Tue"), vehicles=vans)
+    reports = []
+    plan = solve(sc, work_limit=40, params=SearchParams(area_split_size=10), progress=reports.append)
+    assert not plan.unserved
+    served = [r.stops_served for r in reports]
+    assert served[0] <= 6 < served[-1] == 12  # the second area's reports count the first area's stops
+    assert reports[-1].distance_km == pytest.approx(plan.totals.distance_km, abs=0.05)
 
 
 # --- pins (issue 12) ------------------------------------------------------------------------

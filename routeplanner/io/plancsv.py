@@ -1,6 +1,7 @@
 """The visits CSV: one row per visit of a plan, for spreadsheets and mail merges.
 
-Numbers are rounded as the plan JSON writes them (:mod:`routeplanner.io.planjson`).
+Numbers are rounded as the plan JSON writes them (:mod:`routeplanner.io.planjson`),
+except loans: whole books, as people count them (:func:`routeplanner.formats.whole_loans`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from routeplanner import formats
 from routeplanner.io.cells import safe_cell
 from routeplanner.io.planjson import rounded, rounded_km
 from routeplanner.model import Plan, calendar_routes, hhmm
@@ -56,7 +58,7 @@ def write_visits_csv(plan: Plan, path: str | Path) -> None:
                         v.lon,
                         hhmm(v.arrival_min),
                         hhmm(v.departure_min),
-                        rounded(v.loans),
+                        formats.whole_loans(v.loans),  # for people: whole books (the JSON keeps the expectation)
                         rounded_km(v.leg_distance_m),
                         rounded(v.leg_drive_min),
                     ]

@@ -1,7 +1,8 @@
 """The plan JSON contract: a plan as a document and back, strictly checked.
 
 ``plan_to_dict`` / ``plan_from_dict`` are the two halves of
-``shared/contracts/plan.schema.json`` (contract v1).  The reader is strict
+``shared/contracts/plan.schema.json`` (contract v1.1: v1 and the optional
+published ``timetable``).  The reader is strict
 and complete: a malformed document is refused with one :class:`Problem` per
 defect, each naming the JSON path (``routes[3].visits[0].arrival``), so a
 published timetable typed in by hand can be fixed in one pass.
@@ -18,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from routeplanner import formats, limits
+from routeplanner import formats, limits, published
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import (
@@ -28,6 +29,7 @@ from routeplanner.model import (
     Cycle,
     Place,
     Plan,
+    Published,
     Route,
     SolveInfo,
     StopChange,
@@ -127,13 +129,39 @@ def _totals_dict(t: Totals) -> dict[str, Any]:
     }
 
 
+def _slots_list(entry: Published) -> list[dict[str, Any]]:
+    return [{"week": w, "day": d} for w, d in entry.slots]
+
+
+def _published_dict(entry: Published) -> dict[str, Any]:
+    assert entry.opens_min is not None and entry.closes_min is not None
+    return {
+        "stop_id": entry.stop_id,
+        "name": entry.name,
+        "slots": _slots_list(entry),
+        "opens": hhmm(entry.opens_min),
+        "closes": hhmm(entry.closes_min),
+        "text": entry.text,
+    }
+
+
+def _unpublished_dict(entry: Published) -> dict[str, Any]:
+    return {"stop_id": entry.stop_id, "name": entry.name, "slots": _slots_list(entry), "text": entry.text,
+            "reason": entry.reason}
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as a JSON-ready dict following ``plan.schema.json`` (v1).
+    """The plan as a JSON-ready dict following ``plan.schema.json`` (v1.1).
 
     Times are ``"HH:MM"``, kilometres keep three decimals (whole metres),
-    minutes and loans three decimals.  Extras beyond the contract: per route
-    ``drive_minutes``; per visit ``leg_km``, ``leg_minutes``, ``week``,
-    ``day``; per unserved stop ``suggestion``; the top-level ``solver``.
+    minutes and loans three decimals.  ``timetable`` is the plan's published
+    timetable, or, when it has none (a plan from the solver), the one
+    :mod:`routeplanner.published` derives from its routes.  Extras beyond
+    the contract: per route ``drive_minutes``; per visit ``leg_km``,
+    ``leg_minutes``, ``week``, ``day``; per unserved stop ``suggestion``; per
+    timetable entry ``name``; the top-level ``solver``, and
+    ``timetable_unpublished``: the visited stops whose visits share no window
+    worth publishing, with the reason.
     """
     cycle: dict[str, Any] = {"weeks": plan.cycle.weeks, "days": list(plan.cycle.days)}
     if plan.cycle.start_date is not None:
@@ -146,6 +174,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     if plan.travel.matrix:
         travel["matrix"] = plan.travel.matrix
     info = plan.info
+    entries = published.entries(plan)
     return {
         "scenario": plan.scenario,
         "cycle": cycle,
@@ -153,6 +182,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "routes": [_route_dict(r) for r in plan.routes],
         "unserved": [_unserved_dict(u) for u in plan.unserved],
         "totals": _totals_dict(plan.totals),
+        "timetable": [_published_dict(e) for e in entries if e.has_window],
+        "timetable_unpublished": [_unpublished_dict(e) for e in entries if not e.has_window],
         "solver": {
             "solver": info.solver,
             "time_limit_s": info.time_limit_s,
@@ -417,6 +448,45 @@ def _read_totals(r: _Reader, d: dict | None) -> Totals:
     )
 
 
+def _read_slots(r: _Reader, d: dict, path: str) -> tuple[tuple[int, str], ...]:
+    raw = r.arr(d, "slots", f"{path}.slots")
+    if isinstance(d.get("slots"), list) and not raw:
+        r.problem(f"{path}.slots", raw, "at least one slot (week and day)")
+    slots = []
+    for i, s in enumerate(raw):
+        spath = f"{path}.slots[{i}]"
+        if r.is_object(s, spath, "a slot with week and day"):
+            slots.append((r.integer(s, "week", f"{spath}.week", 1), r.day(s, "day", f"{spath}.day")))
+    return tuple(slots)
+
+
+def _read_published(r: _Reader, d: Any, path: str) -> Published | None:
+    if not r.is_object(d, path, "a timetable entry"):
+        return None
+    name = d.get("name")
+    return Published(
+        stop_id=r.text(d, "stop_id", f"{path}.stop_id"),
+        name=name if isinstance(name, str) else "",  # an extra of ours
+        slots=_read_slots(r, d, path),
+        opens_min=r.time(d, "opens", f"{path}.opens"),
+        closes_min=r.time(d, "closes", f"{path}.closes"),
+        text=r.text(d, "text", f"{path}.text", default=""),
+    )
+
+
+def _read_unpublished(d: Any) -> list[Published]:
+    """The ``timetable_unpublished`` extra, leniently: entries of another shape are left out."""
+    out = []
+    for e in d if isinstance(d, list) else []:
+        if not isinstance(e, dict) or not isinstance(e.get("stop_id"), str) or not isinstance(e.get("slots"), list):
+            continue
+        slots = tuple((s["week"], s["day"]) for s in e["slots"]
+                      if isinstance(s, dict) and type(s.get("week")) is int and s.get("day") in WEEKDAYS)
+        texts = {k: e[k] if isinstance(e.get(k), str) else "" for k in ("name", "text", "reason")}
+        out.append(Published(e["stop_id"], texts["name"], slots, None, None, texts["text"], texts["reason"]))
+    return out
+
+
 def _read_info(d: Any) -> SolveInfo:
     """The ``solver`` extra, leniently: another tool may use the key differently."""
     if not isinstance(d, dict):
@@ -466,7 +536,7 @@ def _read_travel(r: _Reader, t: dict | None) -> Travel:
 
 
 def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
-    """Read a plan document (contract v1) back into a :class:`Plan`.
+    """Read a plan document (contract v1.1) back into a :class:`Plan`.
 
     Accepts any plan that follows the contract, not only ours: extra keys are
     ignored and the extras we write are optional.  Raises :class:`InputError`
@@ -484,6 +554,8 @@ def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
     routes = [_read_route(r, x, f"routes[{i}]") for i, x in enumerate(r.arr(d, "routes", "routes"))]
     unserved = [_read_unserved(r, x, f"unserved[{i}]") for i, x in enumerate(r.arr(d, "unserved", "unserved"))]
     totals = _read_totals(r, r.obj(d, "totals", "totals"))
+    timetable = [_read_published(r, x, f"timetable[{i}]")
+                 for i, x in enumerate(r.arr(d, "timetable", "timetable", required=False))]
     plan = Plan(
         scenario=name,
         cycle=cycle,
@@ -493,6 +565,7 @@ def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:
         totals=totals,
         info=_read_info(d.get("solver")),
         changes=_read_changes(d.get("changes")),
+        timetable=[x for x in timetable if x is not None] + _read_unpublished(d.get("timetable_unpublished")),
     )
     if r.problems:
         raise InputError(r.problems, more=r.more)

@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 
 from routeplanner import diagnose
-from routeplanner.model import Plan, Route, Scenario, SolveInfo, Unserved
+from routeplanner.model import Plan, Route, Scenario, SolveInfo, SolveProgress, Unserved
 from routeplanner.solver.areas import vehicle_areas
 from routeplanner.solver.budget import Budget
 from routeplanner.solver.cycle import State
@@ -49,10 +49,12 @@ from routeplanner.travel import TravelMatrix, scenario_matrix
 
 __all__ = ["SOLVER_NAME", "Budget", "Progress", "SearchParams", "solve", "unserved_reasons"]
 
-#: Progress callback: (phase, elapsed seconds, best cost).  Phase "patterns": the
-#: search over visit days (its first report is already a complete timetable);
-#: "timetable": the last phase, fitting the times of the whole cycle.
-Progress = Callable[[str, float, int], None]
+#: Progress callback, given a :class:`~routeplanner.model.SolveProgress`: phase,
+#: elapsed seconds, best cost, which run of how many, and the stops served, km
+#: and duty minutes of the best plan so far.  Phase "patterns": the search over
+#: visit days (its first report is already a complete timetable); "timetable":
+#: the last phase, fitting the times of the whole cycle.
+Progress = Callable[[SolveProgress], None]
 
 
 def _engine() -> str:
@@ -120,11 +122,22 @@ def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: Searc
         router = _ortools_router(params)
     best: tuple[tuple, State] | None = None
     best_cost = [np.inf]
+    best_figures: list = [None]  # (score, run, (stops served, km, duty minutes)) of the best plan reported
 
-    def report(phase: str, cost: int) -> None:
+    def report(phase: str, cost: int, state: State | None = None) -> None:
         best_cost[0] = min(best_cost[0], cost)
-        if progress is not None:
-            progress(phase, time.monotonic() - started, int(best_cost[0]))
+        if progress is None:
+            return  # the figures cost a plan's worth of arithmetic: only for someone watching
+        if state is not None:
+            # The plan the loop below would keep: a better one, or in the same run an equal
+            # one (its times fitted by the last phase); of equal runs the first.
+            score = _score(problem, state)
+            kept = best_figures[0]
+            if kept is None or score < kept[0] or (score == kept[0] and run == kept[1]):
+                best_figures[0] = (score, run, _route_figures(plan_routes(state)))
+        figures = best_figures[0][2] if best_figures[0] is not None else (None, None, None)
+        # ``run`` is the loop's below: reports come only from inside it.
+        progress(SolveProgress(phase, time.monotonic() - started, int(best_cost[0]), run + 1, runs, *figures))
 
     choice = any(len(problem.patterns[i]) > 1 for i in plannable)
     visits = sum(problem.visits[i] for i in plannable)
@@ -133,6 +146,7 @@ def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: Searc
     for run in range(runs):
         share = runs_budget.share(1.0 / (runs - run))
         state = search(problem, plannable, router, share, params, seed=run, report=report)
+        report("timetable", int(state.cost()), state)  # the run's plan, whose times the last phase may not report
         score = _score(problem, state)
         if best is None or score < best[0]:
             best = (score, state)
@@ -140,6 +154,8 @@ def _solve(problem: Problem, matrix: TravelMatrix, budget: Budget, params: Searc
     state = best[1]
     if params.retime_share > 0:
         state = compact(state, retimer or _ortools_retimer(params), budget)
+        best_figures[0] = None  # the kept plan with its compacted times: the last report is the plan's
+        report("timetable", int(state.cost()), state)
     return plan_routes(state), state.cost()
 
 
@@ -188,10 +204,14 @@ def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[
             np.asarray(matrix.drive_min)[np.ix_(keep, keep)],
         )
         done = objective
+        done_figures = _route_figures(routes)
 
-        def area_progress(phase: str, _elapsed: float, cost: int) -> None:
+        def area_progress(p: SolveProgress) -> None:
             if progress is not None:
-                progress(phase, time.monotonic() - started, done + cost)
+                figures = [None if x is None else x + d for x, d in
+                           zip((p.stops_served, p.distance_km, p.duty_minutes), done_figures)]
+                progress(replace(p, elapsed_s=time.monotonic() - started, cost=done + p.cost,
+                                 stops_served=figures[0], distance_km=figures[1], duty_minutes=figures[2]))
 
         sub_problem = Problem(sub_scenario, sub_matrix)
         if problem.base is not None:
@@ -207,6 +227,13 @@ def _solve_areas(problem: Problem, matrix: TravelMatrix, areas: list[tuple[list[
 def unserved_reasons(scenario: Scenario, routes: list[Route], matrix: TravelMatrix) -> list[Unserved]:
     """Every stop of ``scenario`` the ``routes`` do not visit, with the reason found by checking it."""
     return _unserved(Problem(scenario, matrix), routes)
+
+
+def _route_figures(routes: list[Route]) -> tuple[int, float, float]:
+    """Routes as a librarian measures them: stops served, km, duty minutes (depot to depot)."""
+    stops = {v.stop_id for r in routes for v in r.visits}
+    duty = sum(r.end_min - r.start_min for r in routes if r.visits)
+    return len(stops), sum(r.distance_m for r in routes) / 1000.0, float(duty)
 
 
 def _unserved(problem: Problem, routes: list[Route]) -> list[Unserved]:

@@ -49,8 +49,8 @@ from routeplanner.solver.params import SearchParams
 from routeplanner.solver.problem import Problem
 from routeplanner.solver.routed import DayTimes, Job, Retimer, Routed, Router
 
-#: Progress: (phase, best cost so far).
-Report = Callable[[str, int], None]
+#: Progress: (phase, best cost so far[, the complete state of that cost, for its figures]).
+Report = Callable[..., None]
 
 
 def search(problem: Problem, plannable: list[int], router: Router, budget: Budget, params: SearchParams,
@@ -76,7 +76,7 @@ def search(problem: Problem, plannable: list[int], router: Router, budget: Budge
     state = build(problem, plannable, rng)
     state = time_all(state)
     if report is not None:  # already a complete timetable: every route-day has times
-        report("patterns", state.cost())
+        report("patterns", state.cost(), state)
     state = anneal(state, router, search_budget, params, rng, seed, report)
     return timetable(state, router, budget, params, seed, report)
 
@@ -349,7 +349,7 @@ def anneal(state: State, router: Router, budget: Budget, params: SearchParams, r
         if (not soft or state.excess() == 0) and current < best_cost:
             best, best_cost = state.copy(), current
             if report is not None:
-                report("patterns", int(best_cost))
+                report("patterns", int(best_cost), best)
     best.overload_cost = None
     return best
 
@@ -537,5 +537,5 @@ def _timetable_by_slot(state: State, router: Router, budget: Budget, seed: int, 
             continue  # no better routes: the day keeps its own
         out.apply(Change(days={r: d.stops for r, d in days.items()}), days)
     if report is not None:
-        report("timetable", int(out.cost()))
+        report("timetable", int(out.cost()), out)
     return out

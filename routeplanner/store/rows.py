@@ -198,5 +198,8 @@ class JobRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    # The best plan so far as a librarian measures it (routeplanner.model.SolveProgress):
+    # run, runs, stops_served, distance_km, duty_minutes; None until the first report.
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="jobs")

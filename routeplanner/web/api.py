@@ -49,6 +49,7 @@ from routeplanner.web.api_documents import (
     plan_summary,
     scenario_dict,
     stops_dict,
+    with_timetable,
 )
 from routeplanner.web.api_input import (
     scenario_from_json,
@@ -479,7 +480,7 @@ def list_plans(scenario_id: int):
 def get_plan(plan_id: int):
     row = _get_plan(plan_id, access.VIEW)
     return jsonify({
-        **row.plan,
+        **with_timetable(row),
         "id": row.id,
         "scenario_id": row.scenario_id,
         "label": row.label,

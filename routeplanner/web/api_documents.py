@@ -127,6 +127,22 @@ def compare_plans(rows: list[PlanRow]) -> dict[str, Any]:
     return {"plans": plans, "moved": moves}
 
 
+def with_timetable(row: PlanRow) -> dict[str, Any]:
+    """The stored plan document, as stored; one stored before plans carried their
+    published timetable (contract v1.1) gets the one derived from its routes, added."""
+    doc = row.plan or {}
+    if "timetable" in doc:
+        return doc
+    from routeplanner.errors import InputError
+    from routeplanner.io.planjson import plan_from_dict, plan_to_dict
+
+    try:
+        derived = plan_to_dict(plan_from_dict(doc, source=f"plan {row.id}"))
+    except InputError:  # a hand-made document outside the contract is served as it was stored
+        return doc
+    return {**doc, "timetable": derived["timetable"], "timetable_unpublished": derived["timetable_unpublished"]}
+
+
 def check_report(row: PlanRow) -> dict[str, Any]:
     """The independent checker on a stored plan against the scenario it was made from."""
     from routeplanner.checker import check_plan

@@ -174,7 +174,7 @@ def _visit_popup(route: Route, visit, order: int, extra: MapHTML | None = None) 
         map_html("<strong>{n}. {name}</strong>", n=order, name=visit.name),
         map_text(when),
         map_text(_("Open %(start)s–%(end)s", start=hhmm(visit.arrival_min), end=hhmm(visit.departure_min))),
-        map_text(_("Expected loans: %(loans)s", loans=formats.number(visit.loans))),
+        map_text(_("Expected loans: %(loans)s", loans=formats.loans(visit.loans))),
     ]
     if extra:
         lines.insert(0, extra)

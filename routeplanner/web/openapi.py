@@ -214,7 +214,17 @@ SCHEMAS: dict[str, Any] = {
             "time_limit_s": {"type": ["number", "null"]},
             "work_limit": {"type": ["integer", "null"]},
             "label": {"type": "string"},
-            "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better)"},
+            "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better): "
+                          "the solver's own measure, for benchmarks"},
+            "run": {"type": ["integer", "null"], "description": "the search runs several times; this is run ... "},
+            "runs": {"type": ["integer", "null"], "description": "... of this many"},
+            "stops_served": {"type": ["integer", "null"], "description": "stops the best plan so far serves"},
+            "stops_total": {"type": ["integer", "null"]},
+            "distance_km": {"type": ["number", "null"], "description": "km the best plan so far drives in the cycle"},
+            "duty_minutes": {"type": ["number", "null"],
+                             "description": "minutes on duty (depot to depot) of the best plan so far, all route-days"},
+            "best_text": {"type": "string", "description": "the best plan so far in words, e.g. "
+                          "'51 of 53 stops, 612.8 km, 38 h 20 min on duty · run 2 of 3'; empty before the first plan"},
             "progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
             "message": {"type": "string", "description": "why it failed, in words for the coordinator"},
             "cancel_requested": {"type": "boolean"},
@@ -246,8 +256,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "Plan": {
         "type": "object",
-        "description": "Exactly the plan document of the plan contract (shared/contracts/plan.schema.json, v1), "
-        "plus `id`, `scenario_id`, `label` and `created_at`.",
+        "description": "Exactly the plan document of the plan contract (shared/contracts/plan.schema.json, v1.1), "
+        "plus `id`, `scenario_id`, `label` and `created_at`. `timetable` is the timetable as patrons read it: "
+        "one window per stop, on 5-minute steps, open on every visit; `timetable_unpublished` the stops whose "
+        "visits share no such window, with the reason.",
         "required": ["scenario", "cycle", "travel", "routes", "unserved", "totals", "id", "scenario_id"],
         "properties": {
             "scenario": {"type": "string"},
@@ -256,6 +268,8 @@ SCHEMAS: dict[str, Any] = {
             "routes": {"type": "array", "items": {"type": "object"}},
             "unserved": {"type": "array", "items": {"type": "object"}},
             "totals": _ref("Totals"),
+            "timetable": {"type": "array", "items": {"type": "object"}},
+            "timetable_unpublished": {"type": "array", "items": {"type": "object"}},
             "solver": {"type": "object"},
             "id": {"type": "integer"},
             "scenario_id": {"type": "integer"},
@@ -571,7 +585,7 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "Scenarios (stops, fleet, cycle), background solves and the plans they make. "
             "Every error is `{\"error\": ..., \"problems\": [{file,row,column,value,expected}]}` with a 4xx "
-            "status. Plans follow the plan contract (plan.schema.json v1). A scenario's answers carry its `version` and "
+            "status. Plans follow the plan contract (plan.schema.json v1.1). A scenario's answers carry its `version` and "
             "an `ETag`; a change that sends either back (`version` in the body, or `If-Match`) is refused with 409 "
             "or 412 when someone saved the scenario since, instead of overwriting their work.",
         },

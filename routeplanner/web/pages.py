@@ -26,7 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from routeplanner import store
+from routeplanner import formats, store
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
 from routeplanner.io.planjson import plan_from_dict
@@ -182,6 +182,12 @@ def method_text(method: str) -> str:
         "geodesic": _("geodesic line × road factor"),
         "matrix": _("distance table file"),
     }.get(method, method)
+
+
+@bp.app_template_global("loans")
+def _loans(value) -> str:
+    """Expected loans as whole numbers (:func:`routeplanner.formats.loans`)."""
+    return formats.loans(value)
 
 
 @bp.app_template_global("day_short")

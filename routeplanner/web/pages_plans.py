@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
+from routeplanner import published
 from routeplanner.io.stops import slugify
 from routeplanner.model import Plan, Route, calendar_routes, hhmm
 from routeplanner.totals import loans_share_pct
@@ -75,6 +76,7 @@ def plan(plan_id: int):
         legend=weekday_legend(plan.cycle.days),
         weeks=range(1, plan.cycle.weeks + 1),
         share=loans_share_pct(plan.totals),
+        unpublished=[e for e in published.entries(plan) if not e.has_window],
         others=others,
         leaflet_ok=leaflet_installed(),
         num=num,

@@ -18,9 +18,8 @@ from typing import Sequence
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from routeplanner import compare, formats
+from routeplanner import collation, compare, formats, published
 from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
-from routeplanner.web.maps import day_name
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
 DATES_AHEAD_WEEKS = 12
@@ -40,18 +39,6 @@ def duration(minutes: float | None) -> str:
 
 def times(start: int, end: int) -> str:
     return f"{hhmm(start)}–{hhmm(end)}"
-
-
-def and_list(items: Sequence[object]) -> str:
-    words = [str(x) for x in items]
-    if len(words) <= 1:
-        return "".join(words)
-    return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
-
-
-def day_plural(day: str) -> str:
-    """``"Tue"`` -> ``"Tuesdays"``, translated."""
-    return formats.day_name(day, "plural", _)
 
 
 def day_short(day: str) -> str:
@@ -112,64 +99,41 @@ class StopTimetable:
     stop_id: str
     name: str
     address: str
-    lines: list[str]  # "Tuesdays, weeks 1 and 3 of the cycle, 10:05–10:45"
+    lines: list[str]  # one line: "Every other Wednesday, 10:00–10:45" (routeplanner.published)
     slots: list[Slot]
-    dates: list[tuple[date, str]] = field(default_factory=list)  # upcoming (date, "10:05–10:45")
-
-
-def when_line(cycle_weeks: int, day: str, slots: Sequence[tuple[int, int, int]]) -> str:
-    """One weekday of a stop's timetable from its (week, opening, closing) slots.
-
-    ``"Every Tuesday, 10:05–10:45"``, ``"Tuesdays, weeks 1 and 3 of the cycle,
-    10:05–10:45"``, or, when the times differ from week to week, ``"Every
-    Tuesday: week 1 10:05–10:45 and week 2 10:15–10:55"``.
-    """
-    slots = sorted(slots)
-    weeks = sorted({w for w, _a, _b in slots})
-    spans = list(dict.fromkeys(times(a, b) for _w, a, b in slots))
-    every = cycle_weeks == 1 or weeks == list(range(1, cycle_weeks + 1))
-    if len(spans) == 1:
-        span = spans[0]
-        if every:
-            return _("Every %(day)s, %(times)s", day=day_name(day), times=span)
-        if len(weeks) == 1:
-            return _("%(day)s, week %(week)d of the cycle, %(times)s", day=day_name(day), week=weeks[0], times=span)
-        return _("%(days)s, weeks %(weeks)s of the cycle, %(times)s", days=day_plural(day), weeks=and_list(weeks),
-                 times=span)
-    detail = and_list([_("week %(week)d %(times)s", week=w, times=times(a, b)) for w, a, b in slots])
-    if every:
-        return _("Every %(day)s: %(detail)s", day=day_name(day), detail=detail)
-    return _("%(days)s of the cycle: %(detail)s", days=day_plural(day), detail=detail)
+    dates: list[tuple[date, str]] = field(default_factory=list)  # upcoming (date, "10:00–10:45")
 
 
 def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
-    """Every visited stop, by name: its timetable lines and, with a start date, its next dates."""
+    """Every visited stop in the local alphabet's order: its published line and, with a start date, its next dates.
+
+    The line and the window are :mod:`routeplanner.published`'s (the plan's own
+    published timetable when it has one), worded in the page's language.  A
+    stop without a published window gives each date the times of its visit.
+    """
     stops: dict[str, Stop] = {s.id: s for s in scenario.stops} if scenario else {}
     slots: dict[str, list[Slot]] = defaultdict(list)
-    names: dict[str, str] = {}
     for route in calendar_routes(plan):
         for v in route.visits:
             slots[v.stop_id].append(Slot(route.week, route.day, v.arrival_min, v.departure_min, route.vehicle))
-            names.setdefault(v.stop_id, v.name)
     since = today or date.today()
     if plan.cycle.start_date is not None:
         since = max(since, plan.cycle.start_date)
     out = []
-    for stop_id, items in slots.items():
-        by_day: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        for s in items:
-            by_day[s.day].append((s.week, s.arrival, s.departure))
-        ordered = sorted(by_day, key=lambda d: (day_order(plan.cycle, d), min(by_day[d])))
-        lines = [when_line(plan.cycle.weeks, d, by_day[d]) for d in ordered]
-        dates = sorted(
-            (d, times(s.arrival, s.departure))
-            for s in items
-            for d in repeated_dates(plan.cycle, s.week, s.day, since)
-        )
-        stop = stops.get(stop_id)
-        out.append(StopTimetable(stop_id, names[stop_id], stop.address if stop else "", lines, items, dates))
-    out.sort(key=lambda t: (t.name.casefold(), t.stop_id))
-    return out
+    for entry in published.entries(plan):
+        items = slots.get(entry.stop_id, [])
+        line = published.patron_line(entry, plan.cycle, _)
+        if entry.opens_min is not None and entry.closes_min is not None:
+            window = times(entry.opens_min, entry.closes_min)
+            dated = [(s.week, s.day, window) for s in items]
+        else:
+            dated = [(s.week, s.day, times(s.arrival, s.departure)) for s in items]
+        dates = sorted((d, t) for week, day, t in dated for d in repeated_dates(plan.cycle, week, day, since))
+        stop = stops.get(entry.stop_id)
+        name = entry.name or (stop.name if stop else entry.stop_id)
+        out.append(StopTimetable(entry.stop_id, name, stop.address if stop else "", [line], items, dates))
+    lang = collation.scenario_language(scenario, (t.name for t in out))
+    return collation.sort_by_name(out, lambda t: t.name, lang, tie=lambda t: t.stop_id)
 
 
 # --- a driver's sheet -------------------------------------------------------------------
@@ -204,7 +168,7 @@ def driver_rows(route: Route, scenario: Scenario | None) -> list[SheetRow]:
                 notes.append(_("must be served"))
             if stop.address:
                 notes.append(stop.address)
-        row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, num(v.loans),
+        row = SheetRow("visit", order, hhmm(v.arrival_min), hhmm(v.departure_min), v.name, formats.loans(v.loans),
                        num(v.leg_distance_m / 1000.0), num(v.leg_drive_min, 0), notes)
         events.append((v.arrival_min, 0, row))
         wait = _wait_row(route, order - 1, stop)
@@ -288,7 +252,7 @@ def compare_metrics(plans: Sequence[Plan], comparison: compare.Comparison | None
         ("service_minutes", _("Doors open (service)"), duration),
         ("stops_served", _("Stops served"), whole),
         ("visits", _("Visits"), whole),
-        ("loans_served", _("Loans served"), num),
+        ("loans_served", _("Loans served"), formats.loans),
         ("loans_share_pct", _("Share of expected loans"), share),
         ("unserved", _("Stops not served"), whole),
         ("cost", _("Solver cost"), whole),
@@ -335,5 +299,5 @@ def moved_stops(plans: Sequence[Plan], comparison: compare.Comparison | None = N
         cells = [Cell(texts[0])] + [Cell(t, css="changed" if sid in m else "") for t, m in zip(texts[1:], moved)]
         # Named as the first plan that visits it (every moved stop is visited somewhere).
         out.append(MovedStopRow(sid, next(m[sid].name for m in moved if sid in m), cells))
-    out.sort(key=lambda m: (m.name.casefold(), m.stop_id))
-    return out
+    lang = collation.language(None, [m.name for m in out])
+    return collation.sort_by_name(out, lambda m: m.name, lang, tie=lambda m: m.stop_id)

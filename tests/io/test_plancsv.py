@@ -37,3 +37,14 @@ def test_visits_csv_writes_formulas_as_text(tmp_path):
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if r["vehicle"] == "'@SUM(1)" and r["order"] == "1")
     assert (row["name"], row["stop_id"], row["lon"]) == ("'=HYPERLINK(\"http://x.invalid\")", "'-1+1", "-3.5")
+
+
+def test_visits_csv_loans_are_whole_books(tmp_path):
+    plan = make_plan()
+    plan.routes[0].visits[0].loans = 12.5
+    plan.routes[0].visits[1].loans = 7.25
+    path = tmp_path / "visits.csv"
+    write_visits_csv(plan, path)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["loans"] for r in rows[:3]] == ["13", "7", "30"]

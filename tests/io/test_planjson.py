@@ -8,6 +8,7 @@ import json
 import pytest
 
 from meridian import KM_PER_TENTH, make_plan, whole_metres
+from routeplanner import published
 from routeplanner.errors import InputError
 from routeplanner.io.planjson import plan_from_dict, plan_to_dict, read_plan_json, write_plan_json
 from routeplanner.model import Cycle, Travel
@@ -45,9 +46,55 @@ def test_no_suggestion_key_when_empty():
 
 
 def test_round_trip_is_exact():
+    # A plan from the solver has no published timetable of its own: the document
+    # carries the derived one, and reading it back gives the plan with it.
     plan = whole_metres(make_plan())
-    assert plan_from_dict(plan_to_dict(plan)) == plan
-    assert plan_from_dict(json.loads(json.dumps(plan_to_dict(plan)))) == plan
+    assert plan.timetable == []
+    with_timetable = dataclasses.replace(plan, timetable=published.timetable(plan))
+    assert plan_from_dict(plan_to_dict(plan)) == with_timetable
+    assert plan_from_dict(json.loads(json.dumps(plan_to_dict(plan)))) == with_timetable
+    assert plan_from_dict(plan_to_dict(with_timetable)) == with_timetable
+
+
+# --- the published timetable (contract v1.1) -----------------------------------------
+
+
+def test_timetable_in_the_document_validates_and_says_when(validate_plan):
+    doc = json.loads(json.dumps(plan_to_dict(make_plan())))
+    assert validate_plan(doc) == []
+    assert [(e["stop_id"], e["opens"], e["closes"], e["text"]) for e in doc["timetable"]] == [
+        ("A", "08:10", "08:40", "Every other Tuesday, 08:10–08:40"),
+        ("B", "08:50", "09:10", "Every Tuesday, 08:50–09:10"),
+        ("C", "09:20", "09:50", "Every other Tuesday, 09:20–09:50"),
+    ]
+    assert doc["timetable"][1]["slots"] == [{"week": w, "day": "Tue"} for w in (1, 2, 3, 4)]
+    assert doc["timetable_unpublished"] == []
+
+
+def test_a_stop_without_a_common_window_round_trips_as_unpublished(validate_plan):
+    plan = whole_metres(make_plan())
+    b_week2 = plan.routes[1].visits[0]
+    b_week2.arrival_min, b_week2.departure_min = 545, 565  # B: 08:50-09:10 on three visits, 09:05-09:25 on one
+    doc = json.loads(json.dumps(plan_to_dict(plan)))
+    assert validate_plan(doc) == []
+    assert "B" not in {e["stop_id"] for e in doc["timetable"]}
+    (entry,) = doc["timetable_unpublished"]
+    assert entry["stop_id"] == "B" and "share no 10-minute window" in entry["reason"]
+    assert entry["text"] == "Every Tuesday, at the times of each date"
+    back = plan_from_dict(doc)
+    assert {e.stop_id: e.has_window for e in back.timetable} == {"A": True, "C": True, "B": False}
+    assert plan_to_dict(back) == doc
+
+
+def test_a_malformed_timetable_entry_is_refused_with_its_path():
+    doc = plan_to_dict(make_plan())
+    doc["timetable"][0]["opens"] = "08:61"
+    doc["timetable"][1]["slots"] = [{"week": 0, "day": "Tue"}]
+    doc["timetable"][2]["slots"] = []
+    with pytest.raises(InputError) as exc:
+        plan_from_dict(doc)
+    assert {p.column for p in exc.value.problems} == {
+        "timetable[0].opens", "timetable[1].slots[0].week", "timetable[2].slots"}
 
 
 def test_round_trip_of_any_plan_is_stable():
@@ -58,6 +105,7 @@ def test_round_trip_of_any_plan_is_stable():
 
 def test_json_file_round_trip(tmp_path):
     plan = whole_metres(make_plan())
+    plan.timetable = published.timetable(plan)
     path = tmp_path / "plan.json"
     write_plan_json(plan, path)
     assert "Rokiškis" in path.read_text(encoding="utf-8")  # names kept readable, not \u-escaped

@@ -388,6 +388,9 @@ def test_plans_check_compare_delete(client, app, live_runner, wait_job, validate
     plan = client.get(f"/api/plans/{done_a['plan_id']}").get_json()
     assert validate_plan(plan) == []
     assert_schema("Plan", plan)
+    # the published timetable (contract v1.1): one entry per served stop, with a window or the reason why not
+    assert len(plan["timetable"]) + len(plan["timetable_unpublished"]) == plan["totals"]["stops_served"]
+    assert all(e["opens"] < e["closes"] and e["text"] for e in plan["timetable"])
     assert (plan["id"], plan["label"], plan["scenario_id"]) == (done_a["plan_id"], "A", SAMPLE_ID)
     assert plan["totals"]["stops_served"] == summary["stops_served"] > 0
 
@@ -643,3 +646,21 @@ def test_scrambled_scenarios_never_make_a_500(client, app):
         assert response.mimetype == "application/json"
         created += response.status_code == 201
     assert scenario_count(app) == 1 + created
+
+
+def test_a_plan_stored_before_v1_1_is_served_with_its_derived_timetable(app, client, validate_plan):
+    from meridian import make_plan
+    from routeplanner.io.planjson import plan_to_dict
+    from routeplanner.web import db
+
+    document = plan_to_dict(make_plan())
+    timetable = document.pop("timetable")
+    document.pop("timetable_unpublished")
+    with db.new_session(app) as s:
+        row = PlanRow(scenario_id=SAMPLE_ID, label="old", plan=document, scenario_snapshot={}, params={})
+        s.add(row)
+        s.commit()
+        plan_id = row.id
+    served = client.get(f"/api/plans/{plan_id}").get_json()
+    assert validate_plan(served) == []
+    assert served["timetable"] == timetable and served["timetable_unpublished"] == []

@@ -27,6 +27,7 @@ from routeplanner.checker import check_plan
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_from_dict
 from routeplanner.io.planjson import plan_from_dict
+from routeplanner.model import SolveProgress, parse_hhmm
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, utcnow
 from routeplanner.web import db
 from routeplanner.web import jobs as web_jobs
@@ -108,6 +109,16 @@ def test_a_solve_runs_in_a_child_and_stores_a_checked_plan(app, client, live_run
     assert status["status"] == "done", status
     assert (status["progress"], status["phase"], status["message"]) == (1.0, "done", "")
     assert status["started_at"] and status["finished_at"] and status["best_cost"] is not None
+    # the finished solve's figures are its plan's, in a librarian's terms
+    with db.new_session(app) as s:
+        plan = s.get(PlanRow, status["plan_id"]).plan
+    duty = sum(parse_hhmm(r["end"]) - parse_hhmm(r["start"]) for r in plan["routes"] if r["visits"])
+    assert (status["stops_served"], status["stops_total"], status["duty_minutes"]) == (
+        plan["totals"]["stops_served"], plan["totals"]["stops_total"], duty)
+    assert status["distance_km"] == pytest.approx(plan["totals"]["distance_km"], abs=0.05)
+    assert status["runs"] == 3 and status["run"] == 3
+    assert status["best_text"].startswith(f"{status['stops_served']} of {status['stops_total']} stops, ")
+    assert status["best_text"].endswith(" on duty · run 3 of 3")
 
     with db.new_session(app) as s:
         row = s.get(PlanRow, status["plan_id"])
@@ -136,7 +147,7 @@ def test_progress_moves_and_a_long_solve_cancels(app, client, live_runner, wait_
     def moving(status):
         seen.append(status)
         running = [st for st in seen if st["status"] == "running"]
-        return len({st["elapsed_s"] for st in running}) >= 4 and any(st["best_cost"] is not None for st in running)
+        return len({st["elapsed_s"] for st in running}) >= 4 and any(st["stops_served"] is not None for st in running)
 
     wait_job(client, job["id"], until=moving, timeout=30)
     running = [st for st in seen if st["status"] == "running"]
@@ -145,6 +156,11 @@ def test_progress_moves_and_a_long_solve_cancels(app, client, live_runner, wait_
     assert {"patterns", "timetable"} & {st["phase"] for st in running}
     assert all(0 <= st["progress"] < 1 for st in running)
     assert running[-1]["progress"] > 0
+    # while it runs: the best plan so far in a librarian's terms, and which run of how many
+    figures = [st for st in running if st["stops_served"] is not None]
+    assert all(0 < st["stops_served"] <= st["stops_total"] and st["distance_km"] > 0 and st["duty_minutes"] > 0
+               and 1 <= st["run"] <= st["runs"] == 3 for st in figures)
+    assert "stops, " in figures[-1]["best_text"] and "on duty" in figures[-1]["best_text"]
 
     pid = live_runner.pids()[job["id"]]
     asked = time.monotonic()
@@ -409,3 +425,15 @@ def test_routeplanner_worker_solves_what_the_web_queued_without_flask(app, clien
     assert "routeplanner.jobs" in imported and "ortools" in imported  # the log is real
     assert not {m for m in imported if m.split(".")[0] in {"flask", "werkzeug", "routeplanner.web"}
                 or m.startswith("routeplanner.web")}
+
+
+def test_progress_figures_in_words(app):
+    figures = {"stops_total": 53, **jobs.progress_figures(SolveProgress("patterns", 3.0, 10**9, 2, 3, 51, 612.84, 2300))}
+    assert figures == {"stops_total": 53, "run": 2, "runs": 3, "stops_served": 51, "distance_km": 612.8,
+                       "duty_minutes": 2300}
+    with app.test_request_context():
+        assert web_jobs.best_text(figures) == "51 of 53 stops, 612.8 km, 38 h 20 min on duty · run 2 of 3"
+        assert web_jobs.best_text({**figures, "runs": 1, "run": 1}) == "51 of 53 stops, 612.8 km, 38 h 20 min on duty"
+        # before the first complete plan: only the run
+        assert web_jobs.best_text(jobs.progress_figures(SolveProgress("patterns", 0.5, 0, 1, 3))) == "run 1 of 3"
+        assert web_jobs.best_text({}) == ""

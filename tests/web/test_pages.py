@@ -99,6 +99,19 @@ def add_plan(app, scenario_id: int, label: str = "", *, time_limit_s: float = 5.
         return prow.id
 
 
+def store_hand_plan(app, plan, scenario, label: str = "hand") -> int:
+    """Store a hand-made plan (tests/meridian.py) of ``scenario`` under the sample scenario; its id."""
+    t = plan.totals
+    with db.new_session(app) as s:
+        row = store.PlanRow(scenario_id=SAMPLE_ID, label=label, plan=plan_to_dict(plan),
+                            scenario_snapshot=scenario_to_dict(scenario), params={}, solver_version="test",
+                            run_time_s=1.0, distance_km=t.distance_km, stops_served=t.stops_served,
+                            stops_total=t.stops_total, loans_served=t.loans_served, loans_total=t.loans_total)
+        s.add(row)
+        s.commit()
+        return row.id
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 
@@ -775,22 +788,68 @@ def test_visible_strings_are_in_the_english_catalogue():
     assert not missing_po, f"run `make messages`: {missing_po[:10]}"
 
 
+def _patron_plan(weeks: int, visits: list[tuple[str, str, int, str, int, int]]):
+    """A plan of ``(stop id, name, week, day, arrival, departure)`` visits, one route per (week, day)."""
+    from routeplanner.model import Cycle, Place, Plan, Route, Totals, Travel, Visit
+
+    depot = Place("Depot", 55.0, 25.0)
+    routes: dict[tuple[int, str], Route] = {}
+    for sid, name, week, day, a, b in visits:
+        route = routes.setdefault((week, day), Route("Van", week, day, depot, 480, 1020))
+        route.visits.append(Visit(sid, name, 55.0, 25.0, a, b, 10.0))
+    cycle = Cycle(weeks, ("Mon", "Tue", "Wed", "Thu", "Fri"), date(2026, 11, 30))
+    return Plan("Patrons", cycle, Travel(), list(routes.values()), [], Totals(0, 0, 0, 0, 0, 0, 0, 0))
+
+
+def test_patron_timetable_one_line_per_stop_with_the_published_window(app):
+    from routeplanner.web.pages_text import patron_timetable
+
+    plan = _patron_plan(4, [
+        # weekly, arriving at odd and different minutes: one line, the window open on all four visits
+        *[("obeliai", "Obeliai", w, "Tue", a, a + 35) for w, a in [(1, 759), (2, 744), (3, 759), (4, 750)]],
+        ("kamajai", "Kamajai", 1, "Wed", 600, 645), ("kamajai", "Kamajai", 3, "Wed", 600, 645),
+        ("juodupe", "Juodupė", 2, "Mon", 603, 633),
+    ])
+    with app.test_request_context():
+        stops = {t.stop_id: t for t in patron_timetable(plan, None, today=date(2026, 11, 30))}
+    assert stops["obeliai"].lines == ["Every Tuesday, 12:40–12:55"]
+    assert stops["kamajai"].lines == ["Every other Wednesday, 10:00–10:45"]
+    assert stops["juodupe"].lines == ["Every fourth Monday, 10:05–10:30"]
+    assert {t for _d, t in stops["obeliai"].dates} == {"12:40–12:55"}
+    assert [d for d, _t in stops["juodupe"].dates][:2] == [date(2026, 12, 7), date(2027, 1, 4)]
+
+
+def test_patron_timetable_without_a_common_window_dates_each_visit(app):
+    from routeplanner.web.pages_text import patron_timetable
+
+    plan = _patron_plan(2, [("obeliai", "Obeliai", 1, "Tue", 600, 615), ("obeliai", "Obeliai", 2, "Tue", 612, 627)])
+    with app.test_request_context():
+        (stop,) = patron_timetable(plan, None, today=date(2026, 11, 30))
+    assert stop.lines == ["Every Tuesday, at the times of each date"]
+    assert stop.dates[:2] == [(date(2026, 12, 1), "10:00–10:15"), (date(2026, 12, 8), "10:12–10:27")]
+
+
 @pytest.mark.parametrize(
-    "weeks, slots, expected",
+    "names, expected",
     [
-        (1, [(1, 605, 645)], "Every Tuesday, 10:05–10:45"),
-        (2, [(1, 605, 645), (2, 605, 645)], "Every Tuesday, 10:05–10:45"),
-        (4, [(1, 605, 645), (3, 605, 645)], "Tuesdays, weeks 1 and 3 of the cycle, 10:05–10:45"),
-        (4, [(2, 605, 645)], "Tuesday, week 2 of the cycle, 10:05–10:45"),
-        (2, [(2, 615, 655), (1, 605, 645)], "Every Tuesday: week 1 10:05–10:45 and week 2 10:15–10:55"),
-        (4, [(1, 605, 645), (3, 600, 640)], "Tuesdays of the cycle: week 1 10:05–10:45 and week 3 10:00–10:40"),
+        # Lithuanian: C, Č, D ... S, Š ... Z, Ž, and Y with I
+        (["Žiobiškis", "Zarasai", "Čedasai", "Cypliai", "Dauliai", "Šetekšnai", "Salos", "Ylakiai", "Jūžintai",
+          "Ignalina", "Ąžuolai", "Bajorai", "Kėdainiai"],
+         ["Ąžuolai", "Bajorai", "Cypliai", "Čedasai", "Dauliai", "Ignalina", "Ylakiai", "Jūžintai", "Kėdainiai",
+          "Salos", "Šetekšnai", "Zarasai", "Žiobiškis"]),
+        # Latvian: C, Č ... G, Ģ ... K, Ķ ... L, Ļ ... N, Ņ ... S, Š ... Z, Ž
+        (["Ģipka", "Gaujiena", "Ķegums", "Kalnciems", "Ļaudona", "Lielvārde", "Ņukši", "Nīca", "Šķibe", "Suntaži",
+          "Žūrnieki", "Zaube", "Čiekurkalns", "Cesvaine", "Ādaži", "Baldone"],
+         ["Ādaži", "Baldone", "Cesvaine", "Čiekurkalns", "Gaujiena", "Ģipka", "Kalnciems", "Ķegums", "Lielvārde",
+          "Ļaudona", "Nīca", "Ņukši", "Suntaži", "Šķibe", "Zaube", "Žūrnieki"]),
     ],
 )
-def test_patron_sentences(app, weeks, slots, expected):
-    from routeplanner.web.pages_text import when_line
+def test_patron_timetable_lists_stops_in_the_local_alphabet(app, names, expected):
+    from routeplanner.web.pages_text import patron_timetable
 
+    plan = _patron_plan(1, [(f"s{i}", n, 1, "Mon", 600 + 30 * i, 620 + 30 * i) for i, n in enumerate(names)])
     with app.test_request_context():
-        assert when_line(weeks, "Tue", slots) == expected
+        assert [t.name for t in patron_timetable(plan, None)] == expected
 
 
 def test_repeated_dates():
@@ -811,6 +870,42 @@ def test_text_longer_than_storage_is_refused(app, client):
     body = assert_friendly(upload(client, long_csv, name="n" * 301), 422)
     assert "at most 300 characters" in body and "at most 200 characters" in body
     assert count(app, store.ScenarioRow) == before
+
+
+def test_loans_are_whole_numbers_on_every_page(app, client):
+    """Plan, driver sheets, map popups, the scenario's plan list and compare: "13", never "12.5"."""
+    from meridian import SCENARIO, make_plan
+
+    plan = make_plan()
+    for r in plan.routes:
+        for v in r.visits:
+            v.loans += 0.5  # 40.5, 20.5, 30.5
+    t = plan.totals
+    t.loans_served, t.loans_total = 220.5, 230.5
+    ids = [store_hand_plan(app, plan, SCENARIO, label) for label in ("a", "b")]
+    pages = [f"/plans/{ids[0]}", f"/plans/{ids[0]}/driver/1", f"/plans/{ids[0]}/driver/week/1",
+             f"/plans/{ids[0]}/map", f"/scenarios/{SAMPLE_ID}", "/", f"/compare?plans={ids[0]},{ids[1]}"]
+    for url in pages:
+        body = client.get(url).get_data(as_text=True)
+        assert not re.search(r"\b(40|20|30|220|230)\.5\b", body), url
+    assert re.search(r">\s*41\s*<", client.get(f"/plans/{ids[0]}").get_data(as_text=True))
+    assert "221 / 231" in client.get(f"/plans/{ids[0]}").get_data(as_text=True)
+
+
+def test_plan_page_names_the_stops_without_one_published_time(app, client):
+    from meridian import SCENARIO, make_plan
+
+    plan = make_plan()
+    b_week2 = plan.routes[1].visits[0]
+    b_week2.arrival_min, b_week2.departure_min = 542, 562  # Obeliai: 08:50-09:10 and 09:02-09:22
+    plan_id = store_hand_plan(app, plan, SCENARIO)
+    body = text(client.get(f"/plans/{plan_id}"))
+    assert "1 stop without one published time" in body
+    assert "Obeliai" in body and "08:50-09:10, 09:02-09:22" in body
+    patrons = text(client.get(f"/plans/{plan_id}/timetable"))
+    assert "Every Tuesday, at the times of each date" in patrons and "Every other Tuesday, 08:10–08:40" in patrons
+    # a plan whose every stop has its window says nothing of the kind
+    assert "published time" not in text(client.get(f"/plans/{store_hand_plan(app, make_plan(), SCENARIO)}"))
 
 
 def test_driver_sheet_shows_each_wait_with_its_reason(app):

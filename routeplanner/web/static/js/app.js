@@ -47,8 +47,7 @@
     }
     setText(el, ".job-elapsed", String(Math.round(Number(st.elapsed_s) || 0)));
     if (st.time_limit_s) { setText(el, ".job-limit", String(Math.round(Number(st.time_limit_s)))); }
-    setText(el, ".job-cost", st.best_cost === null || st.best_cost === undefined
-      ? "—" : Number(st.best_cost).toLocaleString("en"));
+    setText(el, ".job-best", st.best_text || "—");  // worded by the server, in the page's language
     var message = el.querySelector(".job-message");
     if (message) { message.textContent = st.message || ""; message.hidden = !st.message; }
     var open = el.querySelector(".job-open");
