@@ -151,3 +151,20 @@ def anchored(cycle: Cycle, effective_from: date) -> Cycle:
     first_day = WEEKDAYS.index(cycle.days[0])
     back = (effective_from.weekday() - first_day) % 7
     return Cycle(cycle.weeks, cycle.days, effective_from - timedelta(days=back))
+
+
+def today_in(zone: str) -> date:
+    """Today's date where the timetable is published (the server may keep another clock)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def closed_visits(cycle: Cycle, slots: Iterable[tuple[int, str]], since: date, until: date,
+                  closed: Mapping[date, str]) -> list[tuple[date, str]]:
+    """The closed dates, with their reason, on which one of ``slots`` (week, weekday) would
+    have come, from ``since`` up to but not including ``until``, in date order."""
+    found = {d: reason for week, day in set(slots)
+             for d, reason in closed_dates(slot_dates(cycle, week, day, since, until), closed)}
+    return sorted(found.items())

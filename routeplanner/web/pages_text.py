@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from routeplanner import compare, formats
-from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
+from routeplanner import compare, dates, formats
+from routeplanner.model import Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
 from routeplanner.web.maps import day_name
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
@@ -65,31 +65,16 @@ def nice_date(d: date | None) -> str:
 # --- dates of the cycle ----------------------------------------------------------------
 
 
-def slot_date(cycle: Cycle, week: int, day: str) -> date | None:
-    """The date of (week, weekday) in the first cycle; None without a start date."""
-    if cycle.start_date is None or day not in WEEKDAYS:
-        return None
-    offset = (week - 1) * 7 + WEEKDAYS.index(day) - cycle.start_date.weekday()
-    return cycle.start_date + timedelta(days=offset)
+#: The date of (week, weekday) in the first cycle; None without a start date.
+slot_date = dates.first_date
 
 
-def repeated_dates(cycle: Cycle, week: int, day: str, since: date, weeks_ahead: int = DATES_AHEAD_WEEKS) -> list[date]:
-    """The dates of (week, weekday), every cycle, from ``since`` for ``weeks_ahead`` weeks (one cycle at least)."""
-    first = slot_date(cycle, week, day)
-    if first is None:
-        return []
-    step = timedelta(weeks=cycle.weeks)
+def repeated_dates(cycle: Cycle, week: int, day: str, since: date, weeks_ahead: int = DATES_AHEAD_WEEKS,
+                   closed: Mapping[date, str] | None = None) -> list[date]:
+    """The dates of (week, weekday), every cycle, from ``since`` for ``weeks_ahead`` weeks (one cycle at least),
+    without the ``closed`` ones (:mod:`routeplanner.dates`)."""
     until = since + timedelta(weeks=max(weeks_ahead, cycle.weeks))
-    d = first
-    if d < since:
-        d += step * ((since - d) // step)
-        if d < since:
-            d += step
-    out = []
-    while d < until:
-        out.append(d)
-        d += step
-    return out
+    return dates.open_dates(dates.slot_dates(cycle, week, day, since, until), closed or {})
 
 
 # --- the patrons' timetable --------------------------------------------------------------
@@ -141,8 +126,10 @@ def when_line(cycle_weeks: int, day: str, slots: Sequence[tuple[int, int, int]])
     return _("%(days)s of the cycle: %(detail)s", days=day_plural(day), detail=detail)
 
 
-def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
-    """Every visited stop, by name: its timetable lines and, with a start date, its next dates."""
+def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None,
+                     closed: Mapping[date, str] | None = None) -> list[StopTimetable]:
+    """Every visited stop, by name: its timetable lines and, with a start date, its next dates
+    (without the ``closed`` ones)."""
     stops: dict[str, Stop] = {s.id: s for s in scenario.stops} if scenario else {}
     slots: dict[str, list[Slot]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -163,7 +150,7 @@ def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None =
         dates = sorted(
             (d, times(s.arrival, s.departure))
             for s in items
-            for d in repeated_dates(plan.cycle, s.week, s.day, since)
+            for d in repeated_dates(plan.cycle, s.week, s.day, since, closed=closed)
         )
         stop = stops.get(stop_id)
         out.append(StopTimetable(stop_id, names[stop_id], stop.address if stop else "", lines, items, dates))

@@ -63,6 +63,7 @@ def injected(app, client):
     sid = int(response.headers["Location"].rsplit("/", 1)[1])
     plan_id = add_plan(app, sid, "label {{7*7}} {% raw %}")
     other = add_plan(app, sid, "other", work_limit=5)
+    assert client.post(f"/plans/{plan_id}/publish").status_code == 303  # the stable addresses show it
     return sid, plan_id, other, names
 
 
