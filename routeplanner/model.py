@@ -158,6 +158,28 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """A date the library does not come: a national holiday or one of its own closed days."""
+
+    date: date
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """How the timetable meets the calendar: the country (its public holidays), the
+    time zone of the published times, how long the timetable runs, the library's own closed dates."""
+
+    #: ISO 3166 code (``"LT"``); None: no national holidays are known (only ``closed``).
+    country: str | None = None
+    #: IANA time zone (``"Europe/Vilnius"``); None: the country's (``routeplanner.dates.time_zone``).
+    timezone: str | None = None
+    #: The last date the timetable runs (calendar feeds end there); None: a default horizon.
+    valid_until: date | None = None
+    closed: tuple[Closure, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     depot: Place
@@ -167,6 +189,7 @@ class Scenario:
     travel: Travel = Travel()
     solver: SolverSettings = SolverSettings()
     source: str = ""  # where it was read from, for messages
+    calendar: CalendarSettings = CalendarSettings()
 
     def stop(self, stop_id: str) -> Stop:
         for s in self.stops:

@@ -10,7 +10,9 @@ Nothing here knows Flask; the session is the caller's (one per request).
   (new settings, or a new stops table): what may be stored
   (:func:`storage_problems`, :func:`copy_name`) is checked here, for every
   entry point alike;
-* :func:`start_solve`: a solve queued for the worker (:mod:`routeplanner.jobs`).
+* :func:`start_solve`: a solve queued for the worker (:mod:`routeplanner.jobs`);
+* :func:`publish_plan`, :func:`published`, :func:`delete_plan`: which plan
+  patrons see from which date, and keeping a published plan from being deleted.
 
 Messages are English, as every problem the importers report; the adapters
 translate what they show.
@@ -18,14 +20,17 @@ translate what they show.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routeplanner import jobs, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import Scenario
-from routeplanner.store import MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME, JobRow, ScenarioRow
+from routeplanner.store import MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME, JobRow, PlanRow, PublicationRow, ScenarioRow
 
 #: How long a value is shown in a problem.
 _SHOWN = 60
@@ -109,3 +114,62 @@ def start_solve(s: Session, scenario_id: int, *, time_limit_s: float | None = No
                 label: str = "") -> JobRow:
     """Queue a solve of a stored scenario for the worker (committed): :func:`routeplanner.jobs.submit`."""
     return jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label)
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+def publish_plan(s: Session, plan: PlanRow, effective_from: date) -> PublicationRow:
+    """Publish a stored plan to its scenario's patrons from ``effective_from`` on (committed).
+
+    The scenario's stable addresses follow it from that date; a publication made
+    earlier that has not taken effect by then is replaced by this one
+    (:func:`published`).  Publishing needs a plan that visits at least one stop.
+    """
+    if not any((route.get("visits") or []) for route in (plan.plan or {}).get("routes") or []):
+        raise InputError([Problem("publish", None, "plan_id", str(plan.id), "a plan that visits at least one stop")])
+    row = PublicationRow(scenario_id=plan.scenario_id, plan_id=plan.id, effective_from=effective_from)
+    s.add(row)
+    s.commit()
+    return row
+
+
+@dataclass
+class Published:
+    """What a scenario's patrons see on a date: the publication in effect (None before the first
+    takes effect) and the one that replaces it later (None when there is none)."""
+
+    current: PublicationRow | None
+    upcoming: PublicationRow | None
+
+    @property
+    def shown(self) -> PublicationRow | None:
+        """What the stable addresses show: the publication in effect, else the first one to come."""
+        return self.current or self.upcoming
+
+
+def published(s: Session, scenario_id: int, today: date) -> Published:
+    """The publication in effect on ``today``: the newest (highest id) that has taken effect by
+    then; and the upcoming one: the newest publication after it that has not yet."""
+    rows = list(s.scalars(select(PublicationRow).where(PublicationRow.scenario_id == scenario_id)
+                          .order_by(PublicationRow.id)))
+    in_effect = [r for r in rows if r.effective_from <= today]
+    current = in_effect[-1] if in_effect else None
+    later = [r for r in rows if r.effective_from > today and (current is None or r.id > current.id)]
+    return Published(current, later[-1] if later else None)
+
+
+class PlanPublished(Exception):
+    """A plan that has been published is kept: patrons' timetables and calendars were made from it."""
+
+    def __init__(self, plan_id: int):
+        super().__init__(f"plan {plan_id} has been published and is kept")
+        self.plan_id = plan_id
+
+
+def delete_plan(s: Session, plan: PlanRow) -> None:
+    """Delete a plan (committed); :class:`PlanPublished` when it has ever been published."""
+    if plan.publications:
+        raise PlanPublished(plan.id)
+    s.delete(plan)
+    s.commit()

@@ -12,7 +12,19 @@ from datetime import date
 from typing import Any
 
 from routeplanner.io.stops import frequency_text, parse_frequency
-from routeplanner.model import Cycle, Place, Scenario, SolverSettings, Stop, Travel, Vehicle, hhmm, parse_hhmm
+from routeplanner.model import (
+    CalendarSettings,
+    Closure,
+    Cycle,
+    Place,
+    Scenario,
+    SolverSettings,
+    Stop,
+    Travel,
+    Vehicle,
+    hhmm,
+    parse_hhmm,
+)
 
 
 def stop_to_dict(stop: Stop) -> dict[str, Any]:
@@ -54,7 +66,7 @@ def stop_from_dict(d: dict[str, Any]) -> Stop:
 
 
 def settings_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """Everything but the stops: depot, cycle, vehicles, travel, solver."""
+    """Everything but the stops: depot, cycle, vehicles, travel, solver, calendar."""
     return {
         "depot": {"name": scenario.depot.name, "lat": scenario.depot.lat, "lon": scenario.depot.lon},
         "cycle": {
@@ -84,7 +96,30 @@ def settings_to_dict(scenario: Scenario) -> dict[str, Any]:
             "stable_minutes": scenario.solver.stable_minutes,
             "work_limit": scenario.solver.work_limit,
         },
+        "calendar": calendar_to_dict(scenario.calendar),
     }
+
+
+def calendar_to_dict(calendar: CalendarSettings) -> dict[str, Any]:
+    """``[calendar]`` as data: closed dates as ``{"date", "reason"}`` objects."""
+    return {
+        "country": calendar.country,
+        "timezone": calendar.timezone,
+        "valid_until": None if calendar.valid_until is None else calendar.valid_until.isoformat(),
+        "closed": [{"date": c.date.isoformat(), "reason": c.reason} for c in calendar.closed],
+    }
+
+
+def calendar_from_dict(d: dict[str, Any] | None) -> CalendarSettings:
+    """The reverse of :func:`calendar_to_dict`; rows and snapshots stored before there was a
+    calendar (no key) have the defaults."""
+    d = d or {}
+    return CalendarSettings(
+        country=d.get("country") or None,
+        timezone=d.get("timezone") or None,
+        valid_until=None if not d.get("valid_until") else date.fromisoformat(d["valid_until"]),
+        closed=tuple(Closure(date.fromisoformat(c["date"]), c.get("reason") or "") for c in d.get("closed") or ()),
+    )
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
@@ -121,4 +156,5 @@ def scenario_from_dict(d: dict[str, Any], source: str = "") -> Scenario:
             float(d["solver"]["time_limit_s"]), int(d["solver"]["stable_minutes"]), d["solver"].get("work_limit")
         ),
         source=source,
+        calendar=calendar_from_dict(d.get("calendar")),
     )

@@ -30,6 +30,8 @@ from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
 from routeplanner.model import (
     WEEKDAYS,
+    CalendarSettings,
+    Closure,
     Cycle,
     Place,
     Scenario,
@@ -44,12 +46,18 @@ from routeplanner.model import (
 # offered before then would be accepted here and fail every solve.
 TRAVEL_METHODS = ("haversine", "geodesic", "matrix")
 
-_TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver")
+_TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver", "calendar")
 _DEPOT_KEYS = ("name", "lat", "lon")
 _CYCLE_KEYS = ("weeks", "days", "start_date")
 _VEHICLE_KEYS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
 _TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix")
 _SOLVER_KEYS = ("time_limit_s", "stable_minutes", "work_limit")
+_CALENDAR_KEYS = ("country", "timezone", "valid_until", "closed")
+_CLOSED_KEYS = ("date", "reason")
+#: Closed dates in one scenario: years of a library's own closures, never a hostile list.
+MAX_CLOSED_DATES = 1000
+#: Characters of a closed date's reason (it is shown to patrons: "no visit on 2 Jan (stocktaking)").
+MAX_REASON = 200
 
 # Defaults of the contract, taken from the model so there is one source.
 DEFAULT_CAPACITY_BOOKS = 2500
@@ -327,6 +335,100 @@ def _solver(c: _Checker, data: dict) -> SolverSettings | None:
     return SolverSettings(time_limit_s=limit, stable_minutes=stable, work_limit=work)
 
 
+def _calendar(c: _Checker, data: dict) -> CalendarSettings | None:
+    """``[calendar]``: country (public holidays), time zone, last date, the library's closed dates."""
+    from routeplanner import dates
+
+    tbl = c.table(data, "calendar", _CALENDAR_KEYS)
+    if tbl is None:
+        return None
+    ok = True
+    country = None
+    if "country" in tbl:
+        value = tbl["country"]
+        code = value.strip().upper() if isinstance(value, str) else ""
+        if code in dates.supported_countries():
+            country = code
+        else:
+            c.bad("calendar.country", value, 'a country code the holidays package knows, such as "LT", "LV" or "GB"')
+            ok = False
+    timezone = None
+    if "timezone" in tbl:
+        value = tbl["timezone"]
+        timezone = value.strip() if isinstance(value, str) else ""
+        if not _known_zone(timezone):
+            c.bad("calendar.timezone", value, 'an IANA time zone such as "Europe/Vilnius" or "Europe/Riga"')
+            ok = False
+    elif country and country not in dates.COUNTRY_TIME_ZONES:
+        c.bad("calendar.timezone", "", f'the time zone of the timetable, such as "Europe/Vilnius" (required for '
+                                       f'country {country}, which has no default here)')
+        ok = False
+    until = None
+    if "valid_until" in tbl:
+        until = _date(tbl["valid_until"])
+        if until is None:
+            c.bad("calendar.valid_until", tbl["valid_until"], 'a date "YYYY-MM-DD"')
+            ok = False
+    closed = _closed_dates(c, tbl.get("closed", []))
+    if not ok or closed is None:
+        return None
+    return CalendarSettings(country=country, timezone=timezone, valid_until=until, closed=closed)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    if not name or name.startswith("/") or ".." in name:  # ZoneInfo takes names, never paths
+        return False
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), not a zone name, a folder
+        return False
+    return True
+
+
+def _closed_dates(c: _Checker, value: Any) -> tuple[Closure, ...] | None:
+    """``closed = ["2026-12-31", {date = "2027-01-04", reason = "stocktaking"}]``, in date order."""
+    expected = 'a list of dates "YYYY-MM-DD", or tables {date = "YYYY-MM-DD", reason = "..."}'
+    if not isinstance(value, list):
+        c.bad("calendar.closed", value, expected)
+        return None
+    if len(value) > MAX_CLOSED_DATES:
+        c.bad("calendar.closed", f"{len(value):,} dates", f"at most {MAX_CLOSED_DATES:,} closed dates")
+        return None
+    out: dict[date, Closure] = {}
+    ok = True
+    for i, item in enumerate(value, start=1):
+        key = f"calendar.closed[{i}]"
+        reason = ""
+        raw = item
+        if isinstance(item, dict):
+            if c.keys(item, key, _CLOSED_KEYS, expected) is None:
+                ok = False
+                continue
+            raw = item.get("date")
+            if item.get("reason", "") != "":  # an empty reason is no reason (as the API writes it)
+                text = c.text(item, key + ".", "reason", "", "the reason, as patrons read it (text)")
+                if text is None or len(text) > MAX_REASON:
+                    if text is not None:
+                        c.bad(key + ".reason", text[:60] + "…", f"a reason of at most {MAX_REASON} characters")
+                    ok = False
+                    continue
+                reason = text
+        day = _date(raw)
+        if day is None:
+            c.bad(key + (".date" if isinstance(item, dict) else ""), raw if raw is not None else "",
+                  'a date "YYYY-MM-DD"')
+            ok = False
+            continue
+        if day in out:
+            c.bad(key, _show(raw), f"each date once ({day.isoformat()} is listed twice)")
+            ok = False
+            continue
+        out[day] = Closure(day, reason)
+    return tuple(out[d] for d in sorted(out)) if ok else None
+
+
 def _stops(c: _Checker, data: dict, base_dir: Path, geocoder: Geocoder | None,
            stops_upload: tuple[str, bytes] | None) -> tuple[Stop, ...] | None:
     expected = "the path of the stops table (CSV or .xlsx), relative to the scenario file"
@@ -400,6 +502,7 @@ def scenario_from_toml_text(
     vehicles = _vehicles(c, data)
     travel = _travel(c, data, base)
     solver = _solver(c, data)
+    calendar = _calendar(c, data)
     # Read the stops even when the TOML has problems, so all are reported at once.
     stops = _stops(c, data, base, geocoder, stops_upload)
     if cycle is not None and vehicles is not None:
@@ -410,9 +513,9 @@ def scenario_from_toml_text(
         )
     if c.problems:
         raise InputError(c.problems, more=c.more)
-    assert None not in (name, depot, cycle, vehicles, travel, solver, stops)
+    assert None not in (name, depot, cycle, vehicles, travel, solver, calendar, stops)
     return Scenario(name=name, depot=depot, vehicles=vehicles, stops=stops, cycle=cycle, travel=travel,
-                    solver=solver, source=source_name)
+                    solver=solver, source=source_name, calendar=calendar)
 
 
 def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scenario:
@@ -524,4 +627,17 @@ def dump_scenario_toml(scenario: Scenario, stops_filename: str) -> str:
     lines += _toml_table("[solver]", [("time_limit_s", float(s.solver.time_limit_s)),
                                       ("stable_minutes", s.solver.stable_minutes),
                                       ("work_limit", s.solver.work_limit)])
+    lines += _toml_table("[calendar]", calendar_pairs(s.calendar))
     return "\n".join(lines)
+
+
+def calendar_pairs(calendar: CalendarSettings) -> list[tuple[str, Any]]:
+    """The ``[calendar]`` keys of ``calendar`` as (key, plain value); unset keys are None."""
+    closed = [{"date": c.date.isoformat(), "reason": c.reason} if c.reason else c.date.isoformat()
+              for c in calendar.closed]
+    return [
+        ("country", calendar.country),
+        ("timezone", calendar.timezone),
+        ("valid_until", calendar.valid_until.isoformat() if calendar.valid_until else None),
+        ("closed", closed),
+    ]

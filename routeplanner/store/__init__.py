@@ -4,7 +4,8 @@ SQLAlchemy 2.x; SQLite in the instance folder by default, PostgreSQL (or any
 SQLAlchemy URL) via ``ROUTEPLANNER_DATABASE_URL``.  Rows convert to and from
 the pure domain model here, so views and the worker never build model objects
 by hand.  Every plan keeps a snapshot of the exact scenario it was made from,
-so it can be re-checked and compared after the scenario is edited.
+so it can be re-checked and compared after the scenario is edited.  A
+publication says which plan patrons see from which date.
 
 What every supported database stores alike (the tests run on SQLite and on
 PostgreSQL): times are naive UTC (``utcnow``; the database server's time zone
@@ -33,6 +34,7 @@ from routeplanner.store.rows import (
     Base,
     JobRow,
     PlanRow,
+    PublicationRow,
     ScenarioRow,
     StopRow,
     unstorable,
@@ -43,7 +45,7 @@ from routeplanner.store.scenarios import Conflict, delete_scenario, etag, save_s
 
 __all__ = [
     "MAX_ID", "MAX_NAME", "MAX_STOP_ID", "MAX_STOP_NAME", "STARTUP_LOCK_ID", "UNSTORABLE", "Base", "Conflict",
-    "JobRow", "PlanRow", "ScenarioRow", "StopRow",
+    "JobRow", "PlanRow", "PublicationRow", "ScenarioRow", "StopRow",
     "delete_scenario", "etag", "make_engine", "open_sessions", "save_scenario", "scenarios", "startup_transaction",
     "unstorable", "utcnow", "valid_id",
 ]

@@ -8,10 +8,10 @@ solver costs are 64-bit.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from routeplanner.io.jsonform import scenario_from_dict, settings_to_dict, stop_from_dict, stop_to_dict
@@ -74,6 +74,9 @@ class ScenarioRow(Base):
     )
     jobs: Mapped[list["JobRow"]] = relationship(
         back_populates="scenario", cascade="all, delete-orphan", order_by="JobRow.id"
+    )
+    publications: Mapped[list["PublicationRow"]] = relationship(
+        back_populates="scenario", cascade="all, delete-orphan", order_by="PublicationRow.id"
     )
 
     def to_model(self) -> Scenario:
@@ -174,6 +177,9 @@ class PlanRow(Base):
     loans_total: Mapped[float] = mapped_column(Float, default=0.0)
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="plans")
+    publications: Mapped[list["PublicationRow"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PublicationRow.id"
+    )
 
 
 class JobRow(Base):
@@ -203,3 +209,26 @@ class JobRow(Base):
     figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="jobs")
+
+
+class PublicationRow(Base):
+    """A plan published to patrons: from ``effective_from`` on, the scenario's stable addresses
+    (timetable, poster, calendar feeds) show it, until a later publication takes effect.
+
+    On a date, the publication in effect is the newest one (highest id) that has taken
+    effect by then (:func:`routeplanner.services.published`); a newer one therefore
+    replaces an older one that has not taken effect yet.  Ids never go back, so the id is
+    also the calendar feeds' SEQUENCE.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    scenario: Mapped[ScenarioRow] = relationship(back_populates="publications")
+    plan: Mapped[PlanRow] = relationship(back_populates="publications")

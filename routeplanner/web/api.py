@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -35,7 +36,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from routeplanner import jobs, services, store
+from routeplanner import dates, jobs, services, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import Scenario
@@ -46,6 +47,8 @@ from routeplanner.web.api_documents import (
     _iso,
     check_report,
     compare_plans,
+    patron_addresses,
+    publication_dict,
     plan_summary,
     scenario_dict,
     stops_dict,
@@ -497,10 +500,54 @@ def check_plan_view(plan_id: int):
 @bp.delete("/plans/<int:plan_id>")
 def delete_plan(plan_id: int):
     row = _get_plan(plan_id, access.DELETE)
-    s = db.session()
-    s.delete(row)
-    s.commit()
+    try:
+        services.delete_plan(db.session(), row)
+    except services.PlanPublished:
+        raise ApiError(409, _("plan %(id)d has been published, so it is kept: patrons' timetables and calendars "
+                              "were made from it", id=plan_id)) from None
     return "", 204
+
+
+# --- publishing ---------------------------------------------------------------------------------------
+
+
+def _today(scenario: ScenarioRow) -> date:
+    return dates.today_in(dates.time_zone(scenario.to_model().calendar))
+
+
+@bp.post("/plans/<int:plan_id>/publish")
+def publish_plan(plan_id: int):
+    """Publish a plan to its scenario's patrons from ``effective_from`` (default: today)."""
+    row = _get_plan(plan_id, access.EDIT)
+    body = _json_object(required=False)
+    unknown = [k for k in body if k != "effective_from"]
+    if unknown:
+        raise InputError([Problem("request", None, k, shown(body[k]), "effective_from") for k in unknown])
+    raw = body.get("effective_from")
+    if raw is None:
+        effective = _today(row.scenario)
+    else:
+        try:
+            if not isinstance(raw, str):
+                raise ValueError(raw)
+            effective = date.fromisoformat(raw)
+        except ValueError:
+            raise InputError([Problem("request", None, "effective_from", shown(raw), 'a date "YYYY-MM-DD"')]) from None
+    publication = services.publish_plan(db.session(), row, effective)
+    return _created(publication_dict(publication), url_for("api.list_publications", scenario_id=row.scenario_id))
+
+
+@bp.get("/scenarios/<int:scenario_id>/publications")
+def list_publications(scenario_id: int):
+    """The scenario's publications, oldest first, and which one patrons see today."""
+    srow = _get_scenario(scenario_id, access.VIEW)
+    shown = services.published(db.session(), scenario_id, _today(srow))
+    return jsonify({
+        "publications": [publication_dict(p) for p in srow.publications],
+        "current": None if shown.current is None else shown.current.id,
+        "upcoming": None if shown.upcoming is None else shown.upcoming.id,
+        "addresses": patron_addresses(scenario_id),
+    })
 
 
 @bp.get("/compare")

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from routeplanner.compare import Slot, StopTimes, by_stop, difference, moved_between
 from routeplanner.model import hhmm, parse_hhmm
-from routeplanner.store import PlanRow, ScenarioRow
+from routeplanner.store import PlanRow, PublicationRow, ScenarioRow
 
 # --- documents ---------------------------------------------------------------------------------
 
@@ -33,6 +33,28 @@ def scenario_dict(row: ScenarioRow, *, stops: bool = True) -> dict[str, Any]:
     if stops:
         out["stops"] = [s.data for s in row.stops]
     return out
+
+
+def patron_addresses(scenario_id: int) -> dict[str, str]:
+    """The stable addresses of a scenario's published timetable (paths on this service: never
+    made from the request's Host header, which the client chooses)."""
+    from flask import url_for
+
+    return {
+        "timetable": url_for("plans.published_timetable", scenario_id=scenario_id, ),
+        "poster": url_for("plans.published_poster", scenario_id=scenario_id),
+        "calendar": url_for("plans.published_calendar", scenario_id=scenario_id),
+    }
+
+
+def publication_dict(row: PublicationRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "scenario_id": row.scenario_id,
+        "plan_id": row.plan_id,
+        "effective_from": row.effective_from.isoformat(),
+        "published_at": _iso(row.published_at),
+    }
 
 
 def stops_dict(row: ScenarioRow) -> dict[str, Any]:

@@ -81,6 +81,22 @@ SCHEMAS: dict[str, Any] = {
             "start_date": {"type": ["string", "null"], "format": "date"},
         },
     },
+    "Calendar": {
+        "type": "object",
+        "description": "The timetable on the calendar (scenario TOML `[calendar]`): the country whose public "
+        "holidays have no visits, the time zone of the published times (default: the country's, else "
+        "Europe/Vilnius), the last date of the timetable, and the library's own closed dates.",
+        "properties": {
+            "country": {"type": ["string", "null"], "description": "ISO 3166 code: LT, LV, GB, ..."},
+            "timezone": {"type": ["string", "null"], "description": "IANA time zone, such as Europe/Riga"},
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "closed": {"type": "array", "items": {"oneOf": [
+                {"type": "string", "format": "date"},
+                {"type": "object", "required": ["date"], "properties": {
+                    "date": {"type": "string", "format": "date"}, "reason": {"type": "string"}}},
+            ]}},
+        },
+    },
     "Vehicle": {
         "type": "object",
         "properties": {
@@ -145,6 +161,7 @@ SCHEMAS: dict[str, Any] = {
             "vehicles": {"type": "array", "minItems": 1, "items": _ref("Vehicle")},
             "travel": _ref("Travel"),
             "solver": _ref("SolverSettings"),
+            "calendar": _ref("Calendar"),
             "stops": {"type": "array", "items": _ref("Stop"),
                       "description": "required for POST; PUT keeps the current stops when absent"},
             "version": VERSION_IN,
@@ -162,6 +179,7 @@ SCHEMAS: dict[str, Any] = {
             "vehicles": {"type": "array", "items": _ref("Vehicle")},
             "travel": _ref("Travel"),
             "solver": _ref("SolverSettings"),
+            "calendar": _ref("Calendar"),
             "stops": {"type": "array", "items": _ref("Stop")},
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
@@ -275,6 +293,43 @@ SCHEMAS: dict[str, Any] = {
             "scenario_id": {"type": "integer"},
             "label": {"type": "string"},
             "created_at": TIMESTAMP,
+        },
+    },
+    "Publication": {
+        "type": "object",
+        "description": "A plan published to the scenario's patrons from `effective_from` on. On a date, patrons see "
+        "the newest publication that has taken effect by then, so a newer one replaces an older one that has not.",
+        "required": ["id", "scenario_id", "plan_id", "effective_from", "published_at"],
+        "properties": {
+            "id": {"type": "integer", "description": "also the SEQUENCE of the calendar feeds' events"},
+            "scenario_id": {"type": "integer"},
+            "plan_id": {"type": "integer"},
+            "effective_from": {"type": "string", "format": "date"},
+            "published_at": TIMESTAMP,
+        },
+    },
+    "PublishRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"effective_from": {"type": "string", "format": "date",
+                                          "description": "default: today, in the scenario's time zone"}},
+    },
+    "Publications": {
+        "type": "object",
+        "required": ["publications", "current", "upcoming", "addresses"],
+        "properties": {
+            "publications": {"type": "array", "items": _ref("Publication")},
+            "current": {"type": ["integer", "null"], "description": "the publication patrons see today"},
+            "upcoming": {"type": ["integer", "null"], "description": "the publication that replaces it later"},
+            "addresses": {
+                "type": "object",
+                "description": "the patrons' stable addresses (paths on this service), which follow the published "
+                "plan; 404 until a plan is published",
+                "required": ["timetable", "poster", "calendar"],
+                "properties": {"timetable": {"type": "string"}, "poster": {"type": "string"},
+                               "calendar": {"type": "string", "description": "iCalendar feed of every stop; "
+                                            "`?stop=<stop id>` for one stop"}},
+            },
         },
     },
     "Totals": {
@@ -422,7 +477,8 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "malformed request (not JSON, wrong shape)",
         404: "no such scenario, job or plan",
         409: "the `version` sent is not the scenario's version now: someone saved since it was read; nothing saved "
-             "(`version` and the ETag header of the answer are the current ones)",
+             "(`version` and the ETag header of the answer are the current ones); or a plan that has been "
+             "published, which is kept",
         412: "the If-Match ETag is not the scenario's now: someone saved since it was read; nothing saved "
              "(`version` and the ETag header of the answer are the current ones)",
         413: "upload larger than the server accepts",
@@ -535,8 +591,24 @@ def _paths() -> dict[str, Any]:
             "parameters": [PID],
             "get": {"summary": "A plan: the plan contract document", "operationId": "getPlan",
                     "responses": {"200": _json(_ref("Plan")), **_errors(404)}},
-            "delete": {"summary": "Delete a plan", "operationId": "deletePlan",
-                       "responses": {"204": {"description": "deleted"}, **_errors(404)}},
+            "delete": {"summary": "Delete a plan (a plan that has been published is kept: 409)",
+                       "operationId": "deletePlan",
+                       "responses": {"204": {"description": "deleted"}, **_errors(404, 409)}},
+        },
+        "/api/plans/{plan_id}/publish": {
+            "parameters": [PID],
+            "post": {"summary": "Publish the plan to its scenario's patrons from a date (default today)",
+                     "operationId": "publishPlan",
+                     "requestBody": {"required": False,
+                                     "content": {"application/json": {"schema": _ref("PublishRequest")}}},
+                     "responses": {"201": _json(_ref("Publication"), "published; Location: the scenario's "
+                                                "publications"), **_errors(400, 404, 422)}},
+        },
+        "/api/scenarios/{scenario_id}/publications": {
+            "parameters": [SID],
+            "get": {"summary": "The scenario's publications, which one patrons see today, and their addresses",
+                    "operationId": "listPublications",
+                    "responses": {"200": _json(_ref("Publications")), **_errors(404)}},
         },
         "/api/plans/{plan_id}/check": {
             "parameters": [PID],

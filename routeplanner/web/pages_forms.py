@@ -62,6 +62,9 @@ class SettingsForm:
     solver_time_limit_s: str = "30"
     solver_stable_minutes: str = "15"
     solver_work_limit: str = ""
+    #: ``[calendar]`` as stored: the form does not edit it (the scenario TOML and the API do),
+    #: and saving the form keeps it.
+    calendar: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def defaults(cls) -> "SettingsForm":
@@ -92,6 +95,7 @@ class SettingsForm:
             solver_time_limit_s=_num_text(solver["time_limit_s"]),
             solver_stable_minutes=str(solver["stable_minutes"]),
             solver_work_limit="" if solver.get("work_limit") is None else str(solver["work_limit"]),
+            calendar=dict(settings.get("calendar") or {}),
         )
 
     @classmethod
@@ -136,6 +140,7 @@ class SettingsForm:
             solver_time_limit_s=get("solver_time_limit_s", b.solver_time_limit_s),
             solver_stable_minutes=get("solver_stable_minutes", b.solver_stable_minutes),
             solver_work_limit=get("solver_work_limit", b.solver_work_limit),
+            calendar=b.calendar,  # never from the browser
         )
 
     def toml(self, stops_name: str) -> str:
@@ -152,7 +157,10 @@ class SettingsForm:
         # No vehicles: "vehicles = []", which the reader refuses with its own message ("one or more vehicles").
         vehicles = [{s.key.split(".", 1)[1]: form_value(v.get(s.page, ""), s.kind) for s in VEHICLE_SETTINGS}
                     for v in self.vehicles]
-        return to_toml(nest(values, vehicles))
+        data = nest(values, vehicles)
+        if self.calendar:
+            data["calendar"] = self.calendar  # as stored
+        return to_toml(data)
 
 
 def _num_text(value: Any) -> str:

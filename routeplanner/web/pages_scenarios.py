@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from routeplanner import jobs, services, store
+from routeplanner import dates, jobs, services, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS
 from routeplanner.io.cells import safe_cell
@@ -161,6 +161,7 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
     (``stops`` or ``settings``) whose save was refused because someone else
     saved first."""
     model = row.to_model()
+    published = services.published(db.session(), row.id, dates.today_in(dates.time_zone(model.calendar)))
     if stop_rows is None:
         stop_rows = stop_rows_from_scenario(model)
     if settings is None:
@@ -191,6 +192,8 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
         plan_form=plan_form,
         form_version=row.version if form_version is None else form_version,
         conflict=conflict,
+        published=published,
+        time_zone=dates.time_zone(model.calendar),
         num=num,
         duration=duration,
     ), status

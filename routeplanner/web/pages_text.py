@@ -13,13 +13,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from routeplanner import collation, compare, formats, published
-from routeplanner.model import WEEKDAYS, Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
+from routeplanner import collation, compare, dates, formats, published
+from routeplanner.model import Cycle, Plan, Route, Scenario, Stop, calendar_routes, day_order, hhmm
 
 #: How far ahead the patrons' list of dates reaches (at least one whole cycle).
 DATES_AHEAD_WEEKS = 12
@@ -53,31 +53,16 @@ def nice_date(d: date | None) -> str:
 # --- dates of the cycle ----------------------------------------------------------------
 
 
-def slot_date(cycle: Cycle, week: int, day: str) -> date | None:
-    """The date of (week, weekday) in the first cycle; None without a start date."""
-    if cycle.start_date is None or day not in WEEKDAYS:
-        return None
-    offset = (week - 1) * 7 + WEEKDAYS.index(day) - cycle.start_date.weekday()
-    return cycle.start_date + timedelta(days=offset)
+#: The date of (week, weekday) in the first cycle; None without a start date.
+slot_date = dates.first_date
 
 
-def repeated_dates(cycle: Cycle, week: int, day: str, since: date, weeks_ahead: int = DATES_AHEAD_WEEKS) -> list[date]:
-    """The dates of (week, weekday), every cycle, from ``since`` for ``weeks_ahead`` weeks (one cycle at least)."""
-    first = slot_date(cycle, week, day)
-    if first is None:
-        return []
-    step = timedelta(weeks=cycle.weeks)
+def repeated_dates(cycle: Cycle, week: int, day: str, since: date, weeks_ahead: int = DATES_AHEAD_WEEKS,
+                   closed: Mapping[date, str] | None = None) -> list[date]:
+    """The dates of (week, weekday), every cycle, from ``since`` for ``weeks_ahead`` weeks (one cycle at least),
+    without the ``closed`` ones (:mod:`routeplanner.dates`)."""
     until = since + timedelta(weeks=max(weeks_ahead, cycle.weeks))
-    d = first
-    if d < since:
-        d += step * ((since - d) // step)
-        if d < since:
-            d += step
-    out = []
-    while d < until:
-        out.append(d)
-        d += step
-    return out
+    return dates.open_dates(dates.slot_dates(cycle, week, day, since, until), closed or {})
 
 
 # --- the patrons' timetable --------------------------------------------------------------
@@ -104,8 +89,10 @@ class StopTimetable:
     dates: list[tuple[date, str]] = field(default_factory=list)  # upcoming (date, "10:00–10:45")
 
 
-def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None) -> list[StopTimetable]:
-    """Every visited stop in the local alphabet's order: its published line and, with a start date, its next dates.
+def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None = None,
+                     closed: Mapping[date, str] | None = None) -> list[StopTimetable]:
+    """Every visited stop in the local alphabet's order: its published line and, with a start date,
+    its next dates (without the ``closed`` ones).
 
     The line and the window are :mod:`routeplanner.published`'s (the plan's own
     published timetable when it has one), worded in the page's language.  A
@@ -128,10 +115,11 @@ def patron_timetable(plan: Plan, scenario: Scenario | None, today: date | None =
             dated = [(s.week, s.day, window) for s in items]
         else:
             dated = [(s.week, s.day, times(s.arrival, s.departure)) for s in items]
-        dates = sorted((d, t) for week, day, t in dated for d in repeated_dates(plan.cycle, week, day, since))
+        upcoming = sorted((d, t) for week, day, t in dated
+                          for d in repeated_dates(plan.cycle, week, day, since, closed=closed))
         stop = stops.get(entry.stop_id)
         name = entry.name or (stop.name if stop else entry.stop_id)
-        out.append(StopTimetable(entry.stop_id, name, stop.address if stop else "", [line], items, dates))
+        out.append(StopTimetable(entry.stop_id, name, stop.address if stop else "", [line], items, upcoming))
     lang = collation.scenario_language(scenario, (t.name for t in out))
     return collation.sort_by_name(out, lambda t: t.name, lang, tie=lambda t: t.stop_id)
 

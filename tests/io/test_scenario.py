@@ -418,3 +418,70 @@ def test_to_toml_writes_any_plain_data_so_that_toml_reads_the_same_back():
     assert "none" not in back and "skip" not in back["depot"] and math.isinf(back["depot"]["lon"])
     assert back["vehicles"] == [{"name": "V"}, {"name": "W"}] and back["days"] == ["Mon", "Tue"]
     assert back["nested"] == {"inline": {"a": 1}}
+
+
+# --- [calendar]: country, time zone, last date, closed dates (issue 12) ------------------------------------
+
+
+CALENDAR = MINIMAL.replace("[[vehicles]]", """\
+[calendar]
+country = "lv"
+valid_until = 2027-06-30
+closed = ["2026-12-31", {date = "2027-01-04", reason = "Stocktaking"}, {date = 2026-12-28, reason = ""}]
+
+[[vehicles]]""")
+
+
+def test_the_calendar_table_reads_with_closed_dates_in_date_order(tmp_path):
+    from routeplanner.model import CalendarSettings, Closure
+
+    s = load_scenario(write(tmp_path, CALENDAR))
+    assert s.calendar == CalendarSettings(
+        country="LV", timezone=None, valid_until=date(2027, 6, 30),
+        closed=(Closure(date(2026, 12, 28)), Closure(date(2026, 12, 31)), Closure(date(2027, 1, 4), "Stocktaking")))
+
+
+def test_without_a_calendar_table_there_is_no_country_and_no_closed_date(tmp_path):
+    from routeplanner.model import CalendarSettings
+
+    assert load_scenario(write(tmp_path, MINIMAL)).calendar == CalendarSettings()
+
+
+@pytest.mark.parametrize("table, key, value, expected", [
+    ('country = "XX"', "calendar.country", "XX", "country code"),
+    ('country = "US"', "calendar.timezone", "", "required for country US"),
+    ('timezone = "Mars/Olympus"', "calendar.timezone", "Mars/Olympus", "IANA time zone"),
+    ('timezone = "/etc/passwd"', "calendar.timezone", "/etc/passwd", "IANA time zone"),
+    ('valid_until = "soon"', "calendar.valid_until", "soon", "YYYY-MM-DD"),
+    ('closed = "2026-12-24"', "calendar.closed", "2026-12-24", "a list of dates"),
+    ('closed = ["24.12.2026"]', "calendar.closed[1]", "24.12.2026", "YYYY-MM-DD"),
+    ('closed = [{date = "2026-12-24", why = "x"}]', "calendar.closed[1].why", "x", "one of the keys date, reason"),
+    ('closed = [{reason = "x"}]', "calendar.closed[1].date", "", "YYYY-MM-DD"),
+    ('closed = ["2026-12-24", 2026-12-24]', "calendar.closed[2]", "2026-12-24", "each date once"),
+    ('holidays = true', "calendar.holidays", "true", "one of the keys country"),
+])
+def test_every_bad_calendar_key_is_named(tmp_path, table, key, value, expected):
+    problems = problems_of(write(tmp_path, MINIMAL.replace("[[vehicles]]", f"[calendar]\n{table}\n\n[[vehicles]]")))
+    assert [(p.column, p.value) for p in problems] == [(key, value)]
+    assert expected in problems[0].expected
+
+
+def test_the_calendar_survives_dump_and_load(tmp_path):
+    s = load_scenario(write(tmp_path, CALENDAR.replace('country = "lv"', 'country = "LV"\ntimezone = "Europe/Riga"')))
+    text = dump_scenario_toml(s, "stops.csv")
+    assert "[calendar]" in text
+    (tmp_path / "again.toml").write_text(text, encoding="utf-8")
+    again = load_scenario(tmp_path / "again.toml")
+    assert again.calendar == s.calendar and again.calendar.timezone == "Europe/Riga"
+
+
+def test_the_calendar_survives_the_stored_form():
+    from routeplanner.io.jsonform import scenario_from_dict, scenario_to_dict
+    from routeplanner.model import CalendarSettings, Closure, Scenario
+
+    s = Scenario("x", Place("D", 55.0, 25.0), (Vehicle("V", 10),), (), calendar=CalendarSettings(
+        "LT", "Europe/Vilnius", date(2027, 5, 31), (Closure(date(2026, 12, 31), "Inventory"),)))
+    assert scenario_from_dict(scenario_to_dict(s)) == s
+    old = scenario_to_dict(s)
+    del old["calendar"]  # stored before there was a calendar
+    assert scenario_from_dict(old).calendar == CalendarSettings()

@@ -63,6 +63,7 @@ def injected(app, client):
     sid = int(response.headers["Location"].rsplit("/", 1)[1])
     plan_id = add_plan(app, sid, "label {{7*7}} {% raw %}")
     other = add_plan(app, sid, "other", work_limit=5)
+    assert client.post(f"/plans/{plan_id}/publish").status_code == 303  # the stable addresses show it
     return sid, plan_id, other, names
 
 
@@ -118,19 +119,26 @@ def test_template_text_is_never_run_anywhere(app, client, injected):
     assert "Van {% raw %} ${x}" in plan_page and "Depot {{7*7}}" in _shown(text(client.get(f"/plans/{plan_id}/map")))
 
 
-def test_calendar_links_stay_on_their_page(client, injected):
-    sid, plan_id, _other, _names = injected
-    page_url = f"http://localhost/plans/{plan_id}/timetable"
-    body = text(client.get(page_url))
-    links = [html.unescape(h) for h in re.findall(r'href="([^"]*calendar[^"]*)"', body)]
-    assert links, "the timetable has calendar links"
-    for link in links:
-        target = urlsplit(urljoin(page_url, link))  # how a browser resolves it, dot segments and all
-        assert target.path == f"/plans/{plan_id}/calendar", link
-        stop = parse_qs(target.query)["stop"][0]
-        response = client.get(f"{target.path}?{target.query}")
-        assert response.status_code == 200 and response.mimetype == "text/calendar", (stop, response.status_code)
-    assert "../../../scenarios/1" in [parse_qs(urlsplit(urljoin(page_url, x)).query)["stop"][0] for x in links]
+@pytest.mark.parametrize("which", ["published", "other"])
+def test_calendar_links_stay_on_their_page(client, injected, which):
+    """The published plan's stops link to the scenario's feed, another plan's to its own file."""
+    sid, plan_id, other, _names = injected
+    pid = plan_id if which == "published" else other
+    path = f"/scenarios/{sid}/calendar.ics" if which == "published" else f"/plans/{pid}/calendar"
+    for page_url in (f"http://localhost/plans/{pid}/timetable", f"http://localhost/scenarios/{sid}/timetable"):
+        if which == "other" and "/scenarios/" in page_url:
+            continue
+        body = text(client.get(page_url))
+        links = [html.unescape(h) for h in re.findall(r'href="([^"]*calendar[^"]*)"', body)]
+        links = [x for x in links if not x.startswith("webcal:")]  # the whole feed, to subscribe to
+        assert links, "the timetable has calendar links"
+        for link in links:
+            target = urlsplit(urljoin(page_url, link))  # how a browser resolves it, dot segments and all
+            assert target.path == path, link
+            stop = parse_qs(target.query)["stop"][0]
+            response = client.get(f"{target.path}?{target.query}")
+            assert response.status_code == 200 and response.mimetype == "text/calendar", (stop, response.status_code)
+        assert "../../../scenarios/1" in [parse_qs(urlsplit(urljoin(page_url, x)).query)["stop"][0] for x in links]
 
 
 def test_stops_download_writes_formulas_as_text(client, injected):

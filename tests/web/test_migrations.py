@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from routeplanner import store
 from routeplanner.io import load_scenario
 from routeplanner.io.jsonform import settings_to_dict
+from routeplanner.model import CalendarSettings
 from routeplanner.store import Base, JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import create_app, db
 
@@ -34,6 +35,9 @@ OLD_SCHEMA = Path(__file__).parent / "schema_before_migrations"
 SAMPLE = load_scenario(ROOT / "data" / "rokiskis" / "scenario.toml")
 PLAN_DOCUMENT = {"scenario": "old", "routes": [], "unserved": [], "totals": {"distance_km": 12.5}}
 WHEN = datetime(2026, 1, 5, 8, 30)
+#: The settings as the code before [calendar] (issue 12) stored them.
+OLD_SETTINGS = {k: v for k, v in settings_to_dict(SAMPLE).items() if k != "calendar"}
+OLD_SAMPLE = dataclasses.replace(SAMPLE, calendar=CalendarSettings())
 
 # (routeplanner.migrations is imported in the tests, not here, so that they run, and fail, on code without it)
 
@@ -58,7 +62,7 @@ def make_old_database(db_url: str) -> dict[str, int]:
             ids = {}
             for name in ("Older", SAMPLE.name):
                 ids[name] = conn.execute(scenarios.insert().values(
-                    name=name, settings=settings_to_dict(SAMPLE), created_at=WHEN, updated_at=WHEN,
+                    name=name, settings=OLD_SETTINGS, created_at=WHEN, updated_at=WHEN,
                     copied_from_id=ids.get("Older")).returning(scenarios.c.id)).scalar_one()
             sid = ids[SAMPLE.name]
             for position, stop in enumerate(SAMPLE.stops):
@@ -170,7 +174,7 @@ def test_a_database_from_before_migrations_is_upgraded_on_start_with_everything_
         with db.new_session(app) as s:
             assert s.scalar(select(ScenarioRow.id).order_by(ScenarioRow.id.desc()).limit(1)) == ids["scenario"]
             row = s.get(ScenarioRow, ids["scenario"])  # no sample loaded beside it
-            assert row.to_model() == dataclasses.replace(SAMPLE, source=f"scenario {row.id}")
+            assert row.to_model() == dataclasses.replace(OLD_SAMPLE, source=f"scenario {row.id}")
             assert (row.version, row.created_at, row.copied_from_id) == (1, WHEN, ids["older"])
             assert s.get(ScenarioRow, ids["older"]).version == 1
             plan = s.get(PlanRow, ids["plan"])
@@ -270,3 +274,35 @@ def test_a_database_from_a_newer_version_is_refused_with_a_clear_message(app, db
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(RuntimeError, match="made by a newer version"):
         open_app(db_url)
+
+
+def test_a_database_of_revision_2_gets_the_publications_table_with_its_data_intact(db_url):
+    """Issue 12: upgrading a database made at revision 0002 (scenarios, a plan) adds the publications,
+    publishes nothing, and a plan can then be published and shown at the stable address."""
+    from routeplanner.migrations import config, head
+
+    ids = make_old_database(db_url)
+    engine = store.make_engine(db_url)
+    try:
+        with store.startup_transaction(engine, foreign_keys=False) as conn:
+            command.stamp(config(conn), "0001")
+            command.upgrade(config(conn), "0002")
+        assert "publications" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    app = open_app(db_url)
+    try:
+        engine = app.extensions["routeplanner.engine"]
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head()
+        assert schema_differences(engine) == []
+        client = app.test_client()
+        sid = ids["scenario"]
+        assert client.get(f"/api/scenarios/{sid}/publications").get_json()["publications"] == []
+        assert client.get(f"/scenarios/{sid}/timetable").status_code == 404
+        with db.new_session(app) as s:
+            assert s.get(PlanRow, ids["plan"]).plan == PLAN_DOCUMENT
+            # the settings stored before [calendar] existed read with its defaults
+            assert s.get(ScenarioRow, sid).to_model().calendar == CalendarSettings()
+    finally:
+        close(app)
