@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from routeplanner import dates
+from routeplanner import dates, published
 from routeplanner.model import Cycle, Plan, Scenario, calendar_routes
 
 #: The product that wrote the feed (PRODID).
@@ -70,8 +70,15 @@ class Words:
 
 def slot_events(plan: Plan, scenario: Scenario | None, scenario_id: int,
                 stop_id: str | None = None) -> list[SlotEvent]:
-    """Every visit slot of the plan (of one stop, with ``stop_id``), in calendar order."""
+    """Every visit slot of the plan (of one stop, with ``stop_id``), in calendar order.
+
+    An event lasts the stop's published window (:mod:`routeplanner.published`:
+    the time the door is open on every visit, in 5-minute steps), the same
+    time the timetable and the poster print; a stop without one keeps each
+    visit's own times.
+    """
     stops = {s.id: s for s in scenario.stops} if scenario else {}
+    windows = {e.stop_id: (e.opens_min, e.closes_min) for e in published.entries(plan) if e.has_window}
     out: list[SlotEvent] = []
     seen: set[str] = set()
     for route in calendar_routes(plan):
@@ -86,7 +93,8 @@ def slot_events(plan: Plan, scenario: Scenario | None, scenario_id: int,
             seen.add(uid)
             stop = stops.get(v.stop_id)
             location = stop.address if stop is not None and stop.address else v.name
-            out.append(SlotEvent(uid, v.stop_id, v.name, route.week, route.day, v.arrival_min, v.departure_min,
+            opens, closes = windows.get(v.stop_id, (v.arrival_min, v.departure_min))
+            out.append(SlotEvent(uid, v.stop_id, v.name, route.week, route.day, opens, closes,
                                  v.lat, v.lon, location))
     return out
 

@@ -108,3 +108,24 @@ def test_a_feed_without_closures_has_no_exdate():
     cal = Calendar.from_ical(ical.feed(ical.slot_events(plan, SCENARIO, 1), plan.cycle, words=WORDS,
                                        zone="Europe/Vilnius", first=FIRST, last=LAST, closed={}, stamp=STAMP))
     assert all("exdate" not in e for e in cal.walk("VEVENT"))
+
+
+def test_an_event_lasts_the_published_window_the_timetable_prints():
+    from routeplanner import published
+
+    plan = make_plan()
+    # One visit 3 minutes late: the stop's window (on every visit, in 5-minute steps) narrows.
+    first = plan.routes[0].visits[0]
+    plan.routes[0].visits[0] = dataclasses.replace(first, arrival_min=first.arrival_min + 3,
+                                                   departure_min=first.departure_min + 3)
+    windows = {e.stop_id: e for e in published.entries(plan) if e.has_window}
+    assert (windows[first.stop_id].opens_min - first.arrival_min) % 5 == 0 and \
+        windows[first.stop_id].opens_min > first.arrival_min
+    assert windows
+    cal = make_feed(plan)
+    for event in cal.walk("VEVENT"):
+        name = str(event["summary"]).removeprefix("Mobile library at ")
+        entry = next(e for e in windows.values() if e.name == name)
+        start, end = event.decoded("dtstart"), event.decoded("dtend")
+        assert (start.hour * 60 + start.minute, end.hour * 60 + end.minute) == (entry.opens_min, entry.closes_min)
+        assert start.minute % 5 == 0 and end.minute % 5 == 0
