@@ -243,7 +243,8 @@ def compare_metrics(plans: Sequence[Plan], comparison: compare.Comparison | None
         ("loans_served", _("Loans served"), formats.loans),
         ("loans_share_pct", _("Share of expected loans"), share),
         ("unserved", _("Stops not served"), whole),
-        ("cost", _("Solver cost"), whole),
+        # (The solver's own cost -- metres plus penalties -- means nothing to a librarian:
+        # the API keeps it for programs, the page leaves it out.)
     ]
     return [MetricRow(label, [_cell(c[figure], fmt) for c in changes]) for figure, label, fmt in rows]
 
