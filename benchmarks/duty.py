@@ -14,7 +14,9 @@ two ways: a side-by-side comparison on one solve.  Per duty day:
 * **at shift end**: days that come back exactly at the end of the shift;
 * **end breaks**: breaks before the first stop or after the last;
 * **spread**: per stop with several visits, the largest difference between its
-  opening times (the published window narrows by it).
+  opening times (the published window narrows by it);
+* **window short of the visit**: per stop, the minutes its published window
+  (on every visit, in 5-minute marks) is shorter than the visit.
 
 The same routes are also timed with other weights of a minute on duty against
 a minute of spread (``--weights``; the product's is
@@ -54,6 +56,12 @@ def day_figures(problem, days: dict[int, list[int]], times: dict) -> dict:
         for i, a in zip(seq, t.arrivals):
             opens.setdefault(i, []).append(a)
     spreads = [max(v) - min(v) for v in opens.values() if len(v) > 1]
+    # The window patrons are given (routeplanner.published: on every visit, 5-minute marks).
+    losses = []
+    for i, v in opens.items():
+        service = int(problem.service[i])
+        lo, hi = -(-max(v) // 5) * 5, (min(v) + service) // 5 * 5
+        losses.append(service - max(0, hi - lo))
     return {
         "days": len(days),
         "idle_per_day": sum(idle) / len(idle) if idle else 0.0,
@@ -62,6 +70,7 @@ def day_figures(problem, days: dict[int, list[int]], times: dict) -> dict:
         "at_end": at_end,
         "end_breaks": end_breaks,
         "spread_mean": sum(spreads) / len(spreads) if spreads else 0.0,
+        "window_loss": sum(losses) / len(losses) if losses else 0.0,
     }
 
 
@@ -110,6 +119,7 @@ def run(path: Path, seed: int, limit: float, weights: list[int]) -> dict:
             "at_end": sum(p["at_end"] for p in parts),
             "end_breaks": sum(p["end_breaks"] for p in parts),
             "spread_mean": median(p["spread_mean"] for p in parts) or 0.0,
+            "window_loss": median(p["window_loss"] for p in parts) or 0.0,
         }
     return out
 
@@ -120,14 +130,15 @@ def report(rows: list[dict], clock: Clock, weights: list[int]) -> str:
     text += "\n" + md_table(
         ["scenario", "seed", "km", "route-days", "idle min/day before", "after", "max idle before", "after",
          "duty h before", "after", "at shift end before", "after", "end breaks before", "after",
-         "mean spread min before", "after", "violations"],
+         "mean spread min before", "after", "window short of the visit, min: before", "after", "violations"],
         [[r["scenario"], r["seed"], fmt(r["km"]), r["after"]["days"],
           fmt(r["before"]["idle_per_day"]), fmt(r["after"]["idle_per_day"]),
           r["before"]["idle_max"], r["after"]["idle_max"],
           fmt(r["before"]["duty_h"]), fmt(r["after"]["duty_h"]),
           r["before"]["at_end"], r["after"]["at_end"], r["before"]["end_breaks"], r["after"]["end_breaks"],
-          fmt(r["before"]["spread_mean"]), fmt(r["after"]["spread_mean"]), r["violations"]] for r in rows],
-        ["l"] + ["r"] * 16,
+          fmt(r["before"]["spread_mean"]), fmt(r["after"]["spread_mean"]),
+          fmt(r["before"]["window_loss"]), fmt(r["after"]["window_loss"]), r["violations"]] for r in rows],
+        ["l"] + ["r"] * 18,
     )
     if weights:
         from routeplanner.solver import SearchParams
@@ -135,21 +146,24 @@ def report(rows: list[dict], clock: Clock, weights: list[int]) -> str:
         product = SearchParams().retime_duty_weight
         text += f"\n### The same routes timed with other weights (the product's: {product})\n\n" + md_table(
             ["scenario", "seed", "weight of a duty minute", "idle min/day", "duty h", "mean spread min",
-             "end breaks"],
+             "window short, min", "end breaks"],
             [[r["scenario"], r["seed"], w, fmt(r[f"w{w}"]["idle_per_day"]), fmt(r[f"w{w}"]["duty_h"]),
-              fmt(r[f"w{w}"]["spread_mean"]), r[f"w{w}"]["end_breaks"]] for r in rows for w in weights],
-            ["l", "r", "r", "r", "r", "r", "r"],
+              fmt(r[f"w{w}"]["spread_mean"]), fmt(r[f"w{w}"]["window_loss"]), r[f"w{w}"]["end_breaks"]]
+             for r in rows for w in weights],
+            ["l", "r", "r", "r", "r", "r", "r", "r"],
         )
     by: dict[str, list[dict]] = {}
     for r in rows:
         by.setdefault(r["scenario"], []).append(r)
     text += "\n### Medians over the seeds\n\n" + md_table(
-        ["scenario", "idle min/day before", "after", "duty h before", "after", "end breaks before", "after"],
+        ["scenario", "idle min/day before", "after", "duty h before", "after", "end breaks before", "after",
+         "window short before", "after"],
         [[name, fmt(median(r["before"]["idle_per_day"] for r in rs)), fmt(median(r["after"]["idle_per_day"] for r in rs)),
           fmt(median(r["before"]["duty_h"] for r in rs)), fmt(median(r["after"]["duty_h"] for r in rs)),
-          fmt(median(r["before"]["end_breaks"] for r in rs), 0), fmt(median(r["after"]["end_breaks"] for r in rs), 0)]
+          fmt(median(r["before"]["end_breaks"] for r in rs), 0), fmt(median(r["after"]["end_breaks"] for r in rs), 0),
+          fmt(median(r["before"]["window_loss"] for r in rs)), fmt(median(r["after"]["window_loss"] for r in rs))]
          for name, rs in by.items()],
-        ["l"] + ["r"] * 6,
+        ["l"] + ["r"] * 8,
     )
     return text
 

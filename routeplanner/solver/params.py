@@ -55,10 +55,10 @@ class SearchParams:
     #: Share of the budget kept, after the search, for giving the chosen routes their final
     #: times (the least time on duty, the break between two stops; 0: off).
     retime_share: float = 0.03
-    #: A minute on duty weighs this many minutes of spread between the opening times of one
-    #: stop's visits (which narrows the window published for it).  On the samples' routes 4
-    #: left no day with more idle time and no stop with more spread than the search's own
-    #: times; 2 and 1 traded idle minutes for spread (benchmarks/results/duty.md).
+    #: A minute on duty weighs this many minutes by which a stop's published window (on
+    #: every visit, in 5-minute marks) falls short of its visit.  On the samples' routes 4
+    #: took 1-1.2 minutes off that shortfall and left idle time within a minute of the
+    #: search's own times; 1 and 2 traded more idle minutes for it (benchmarks/results/duty.md).
     retime_duty_weight: int = 4
     #: Deterministic seconds of CP-SAT per work unit (reproducible mode).
     retime_seconds_per_work: float = 0.015

@@ -383,10 +383,12 @@ def _ruin_and_recreate(build: Callable[[], _Model], model: _Model, solution, par
 # --- compact times (CP-SAT) ----------------------------------------------------------------------------------
 
 #: The retiming's objective in minutes x this (``SearchParams.retime_duty_weight`` minutes
-#: of spread between the visits of one stop per minute on duty); earliness only breaks ties.
+#: of a published window's shortfall per minute on duty); earliness only breaks ties.
 _MINUTE = 100_000
 #: A minute away from a re-plan's base time, in duty minutes.
 _KEEP_WEIGHT = 50
+#: The published window's steps (routeplanner.published rounds inward to them).
+_PUBLISHED_STEP_MIN = 5
 #: A break on the first or the last leg costs as much as this many idle minutes: the driver
 #: takes it between two stops unless nothing else fits.
 _END_BREAK_MIN = 600
@@ -472,17 +474,32 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
             objective.append(_MINUTE * params.retime_duty_weight * _END_BREAK_MIN * (brk[0] + brk[-1]))
         objective.append(_MINUTE * params.retime_duty_weight * (end - start))
         parts[r] = (start, end, arrivals, brk, at if rule else None)
+    current_times: dict[int, list[int]] = {}
+    for r, seq in days.items():
+        for i, a in zip(seq, current[r].arrivals if seq else []):
+            current_times.setdefault(i, []).append(a)
+    step = _PUBLISHED_STEP_MIN
     for i, times in by_stop.items():
-        if len(times) < 2:
-            continue
-        first = m.NewIntVar(0, p.horizon, "")
-        spread = m.NewIntVar(0, p.horizon, "")
+        if len(times) >= 2 and p.stable_rule:
+            first = m.NewIntVar(0, p.horizon, "")
+            for a in times:
+                m.Add(a >= first)
+                m.Add(a <= first + p.stable)
+        # The window patrons are given: from a 5-minute mark after every visit opens to one
+        # before every visit closes (routeplanner.published).  What it falls short of the
+        # visit's length -- the spread of the visits' times and the rounding -- is a loss.
+        service = int(p.service[i])
+        marks = p.horizon // step + 2
+        opens, closes = m.NewIntVar(0, marks, ""), m.NewIntVar(0, marks, "")
         for a in times:
-            m.Add(a >= first)
-            m.Add(a <= first + spread)
-        if p.stable_rule:
-            m.Add(spread <= p.stable)
-        objective.append(_MINUTE * spread)
+            m.Add(step * opens >= a)
+            m.Add(step * closes <= a + service)
+        loss = m.NewIntVar(0, 2 * p.horizon + service, "")
+        m.Add(loss >= service - step * (closes - opens))
+        objective.append(_MINUTE * loss)
+        now = current_times[i]
+        o, c = -(-max(now) // step), (min(now) + service) // step
+        hint += [(opens, o), (closes, c), (loss, max(0, service - step * (c - o)))]
     m.Minimize(sum(objective))
     for var, value in hint:
         m.AddHint(var, value)
