@@ -9,16 +9,17 @@ limits, so they are quick and do not depend on how busy the machine is.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from sqlalchemy import func, select
 
-from routeplanner import jobs, store
+from routeplanner import compare, jobs, store
 from routeplanner.errors import InputError
 from routeplanner.io.jsonform import scenario_to_dict
-from routeplanner.io.planjson import plan_to_dict
-from routeplanner.model import Cycle, Plan, Route, Visit
+from routeplanner.io.planjson import plan_from_dict, plan_to_dict
+from routeplanner.model import Changes, Cycle, Plan, Route, StopChange, Visit
 from routeplanner.totals import compute_totals
 from routeplanner.web import db
 from routeplanner.web import jobs as web_jobs
@@ -31,17 +32,26 @@ def job_count(app) -> int:
         return s.scalar(select(func.count()).select_from(store.JobRow))
 
 
-def hand_plan(app, scenario_id: int = SAMPLE_ID, document: dict | None = None) -> int:
-    """A stored plan of the scenario made by hand (no solve): its first stop on Monday of week 1."""
+def hand_plan(app, scenario_id: int = SAMPLE_ID, document: dict | None = None, *, day: str = "Mon",
+              opens: int = 600, base: int | None = None, mode: str = "keep") -> int:
+    """A stored plan of the scenario made by hand (no solve): its first stop on ``day`` of week 1 at
+    ``opens``; with ``base`` (a plan id) a re-plan of that plan, with the changes a re-plan lists."""
     with db.new_session(app) as s:
         scenario = s.get(store.ScenarioRow, scenario_id).to_model()
         stop = scenario.stops[0]
-        routes = [Route(scenario.vehicles[0].name, 1, "Mon", scenario.depot, 9 * 60, 11 * 60,
-                        [Visit(stop.id, stop.name, stop.lat, stop.lon, 600, 620, 10.0)])]
+        routes = [Route(scenario.vehicles[0].name, 1, day, scenario.depot, opens - 60, opens + 60,
+                        [Visit(stop.id, stop.name, stop.lat, stop.lon, opens, opens + 20, 10.0)])]
         plan = Plan(scenario.name, Cycle(scenario.cycle.weeks, scenario.cycle.days), scenario.travel, routes, [],
                     compute_totals(routes, scenario))
+        params: dict = {}
+        if base is not None:
+            before = plan_from_dict(s.get(store.PlanRow, base).plan)
+            moved = compare.moved_stops(before, plan)
+            plan = dataclasses.replace(plan, changes=Changes(mode, before.totals.distance_km + 12.5,
+                                                             [StopChange(m.stop_id, m.changes) for m in moved]))
+            params = {"base_plan_id": base, "replan": mode}
         row = store.PlanRow(scenario_id=scenario_id, label="by hand", plan=document or plan_to_dict(plan),
-                            scenario_snapshot=scenario_to_dict(scenario), params={}, solver_version="hand",
+                            scenario_snapshot=scenario_to_dict(scenario), params=params, solver_version="hand",
                             run_time_s=0.0, distance_km=0.0, stops_served=1, stops_total=len(scenario.stops),
                             loans_served=10, loans_total=10)
         s.add(row)
@@ -177,3 +187,70 @@ def test_a_replan_whose_base_was_deleted_meanwhile_fails_with_the_reason(app, cl
         web_jobs.stop_runner(app)
     assert status["status"] == "failed" and status["plan_id"] is None
     assert "base_plan_id" in status["message"] and re.search(rf"\b{base}\b", status["message"])
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_the_plan_form_offers_a_base_with_the_published_plan_chosen(app, client):
+    body = page(client, f"/scenarios/{SAMPLE_ID}")
+    assert 'name="base_plan_id"' not in body  # nothing to re-plan from yet
+    first, second = hand_plan(app), hand_plan(app, day="Tue")
+    body = page(client, f"/scenarios/{SAMPLE_ID}")
+    assert re.search(r'<option value="" selected>nothing: plan from scratch</option>', body)
+    assert 'name="replan" value="keep" checked' in body and 'name="replan" value="free">' in body
+    assert client.post(f"/api/plans/{first}/publish", json={}).status_code == 201
+    body = page(client, f"/scenarios/{SAMPLE_ID}")
+    assert re.search(rf'<option value="{first}" selected>Plan {first} — by hand \(published\)</option>', body)
+    assert re.search(rf'<option value="{second}">Plan {second} — by hand</option>', body)
+
+
+def test_the_plan_form_queues_a_replan_or_a_plain_solve(app, client):
+    base = hand_plan(app)
+    response = client.post(f"/scenarios/{SAMPLE_ID}/plan",
+                           data={"time_limit_s": "5", "base_plan_id": str(base), "replan": "free"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    plain = client.post(f"/scenarios/{SAMPLE_ID}/plan", data={"time_limit_s": "5", "base_plan_id": "",
+                                                                  "replan": "keep"})
+    assert plain.status_code == 303
+    with db.new_session(app) as s:
+        queued = list(s.scalars(select(store.JobRow).order_by(store.JobRow.id)))[-2:]
+        assert (queued[0].params["base_plan_id"], queued[0].params["replan"]) == (base, "free")
+        assert "base_plan_id" not in queued[1].params  # "nothing": the mode is no re-plan on its own
+
+
+@pytest.mark.parametrize("value", ["999999", "x1", "１２"])
+def test_the_plan_form_refuses_a_base_that_is_no_plan_of_the_scenario(app, client, value):
+    hand_plan(app)
+    before = job_count(app)
+    response = client.post(f"/scenarios/{SAMPLE_ID}/plan", data={"time_limit_s": "5", "base_plan_id": value})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "base_plan_id" in body and "Traceback" not in body
+    assert job_count(app) == before
+
+
+def test_the_page_of_a_replanned_plan_says_what_changed_for_patrons(app, client):
+    base = hand_plan(app, day="Mon", opens=600)
+    replanned = hand_plan(app, day="Tue", opens=660, base=base)
+    body = page(client, f"/plans/{replanned}")
+    section = body[body.index('id="changes"'):]
+    section = section[:section.index("</section>")]
+    assert "Re-planned: 1 stop changed for patrons" in section
+    assert f'href="/plans/{base}">Re-planned from plan {base}</a>' in section
+    assert "keep: every stop whose visits still work kept its days and times" in section
+    assert "12.5 km saved" in section
+    assert "another day, another time" in section
+    assert "Mon wk 1 10:00–10:20" in section and "Tue wk 1 11:00–11:20" in section
+    # the base plan's own page, made from scratch, has no such section
+    assert 'id="changes"' not in page(client, f"/plans/{base}")
+    # nothing moved: said so
+    same = hand_plan(app, day="Mon", opens=600, base=base, mode="free")
+    section = page(client, f"/plans/{same}")
+    assert "Every stop keeps its days and times." in section and "free: planned for the fewest km" in section
