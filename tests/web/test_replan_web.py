@@ -254,3 +254,37 @@ def test_the_page_of_a_replanned_plan_says_what_changed_for_patrons(app, client)
     same = hand_plan(app, day="Mon", opens=600, base=base, mode="free")
     section = page(client, f"/plans/{same}")
     assert "Every stop keeps its days and times." in section and "free: planned for the fewest km" in section
+
+
+# --- pins are stored (revision 0005) --------------------------------------------------------------
+
+
+@pytest.mark.both_databases
+def test_pins_survive_a_save_through_the_api_and_the_editor(app, client):
+    """The stops table stores a stop's pinned weeks and opening time (before revision 0005 a saved
+    pin was dropped without a word), and the solve reads them from the stored scenario."""
+    from test_pages import stops_form
+
+    stops = client.get(f"/api/scenarios/{SAMPLE_ID}/stops").get_json()["stops"]
+    assert all(s["weeks"] == [] and s["opens"] is None for s in stops)  # the sample pins nothing
+    stops[0].update(frequency="fortnightly", weeks=[2], opens="10:30")
+    response = client.put(f"/api/scenarios/{SAMPLE_ID}/stops", json={"stops": stops})
+    assert response.status_code == 200, response.get_json()
+    again = client.get(f"/api/scenarios/{SAMPLE_ID}/stops").get_json()["stops"]
+    assert (again[0]["weeks"], again[0]["opens"]) == ([2], "10:30")
+    assert again[1:] == stops[1:]
+    # the editor shows them, and a save from the editor keeps and changes them
+    data = stops_form(client, SAMPLE_ID)
+    assert (data["stop-0-weeks"], data["stop-0-opens"]) == ("2", "10:30")
+    data.update({"stop-1-days": "Wed", "stop-1-opens": "11:00"})
+    assert client.post(f"/scenarios/{SAMPLE_ID}/stops", data=data).status_code == 303
+    with db.new_session(app) as s:
+        model = s.get(store.ScenarioRow, SAMPLE_ID).to_model()
+    assert (model.stops[0].weeks, model.stops[0].opens_min) == ((2,), 10 * 60 + 30)
+    assert (model.stops[1].days, model.stops[1].opens_min) == (("Wed",), 11 * 60)
+    # unpinned again: no pin left behind
+    data = stops_form(client, SAMPLE_ID)
+    data.update({"stop-0-weeks": "", "stop-0-opens": ""})
+    assert client.post(f"/scenarios/{SAMPLE_ID}/stops", data=data).status_code == 303
+    first = client.get(f"/api/scenarios/{SAMPLE_ID}/stops").get_json()["stops"][0]
+    assert (first["weeks"], first["opens"]) == ([], None)
