@@ -131,7 +131,7 @@ def _replan_problems(s: Session, scenario_id: int, base_plan_id: Any, mode: Any)
     if mode is not None and mode not in REPLAN_MODES:
         problems.append(Problem("request", None, "replan", str(mode)[:80], " or ".join(REPLAN_MODES)))
     expected = f"the id of a plan of scenario {scenario_id}"
-    if not isinstance(base_plan_id, int) or isinstance(base_plan_id, bool) or not 0 < base_plan_id < 2**62:
+    if not isinstance(base_plan_id, int) or isinstance(base_plan_id, bool) or not store.valid_id(base_plan_id):
         return problems + [Problem("request", None, "base_plan_id", str(base_plan_id)[:80], expected)]
     base = s.get(PlanRow, base_plan_id)
     if base is None or base.scenario_id != scenario_id:

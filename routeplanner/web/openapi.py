@@ -13,6 +13,7 @@ from typing import Any
 from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
 from routeplanner.model import WEEKDAYS
+from routeplanner.store import MAX_ID
 from routeplanner.web.api_forms import FORM_FIELDS
 
 WEEKDAY = {"type": "string", "enum": list(WEEKDAYS)}
@@ -217,7 +218,7 @@ SCHEMAS: dict[str, Any] = {
             "work_limit": {"type": "integer", "minimum": 1, "maximum": MAX_WORK_LIMIT,
                            "description": "reproducible mode: stop after this many units of work (2000: about 30 s on a small machine)"},
             "label": {"type": "string", "maxLength": MAX_LABEL},
-            "base_plan_id": {"type": "integer", "minimum": 1,
+            "base_plan_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                              "description": "re-plan from this plan of the same scenario (usually the published "
                              "one): the new plan moves as little of it as `replan` allows and lists what moved "
                              "in its `changes`"},
