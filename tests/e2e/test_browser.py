@@ -185,7 +185,8 @@ def test_upload_plan_map_driver_compare(tab, server):
 
     # --- a planner adds a second vehicle, plans again and compares ----------------------------------------
     page.goto(server + f"/scenarios/{scenario_id}")
-    page.fill("input[name=vehicle-0-shift_end]", "12:30")  # a short day: the plan must change
+    # a short day: the plan must change (compact duty days end the first plan's routes before noon)
+    page.fill("input[name=vehicle-0-shift_end]", "11:00")
     page.fill("input[name=vehicle-1-name]", "Second van")
     page.fill("input[name=vehicle-1-capacity_books]", "900")
     page.fill("input[name=vehicle-1-shift_start]", "09:00")
