@@ -3,7 +3,8 @@
 A solve is a :class:`~routeplanner.store.JobRow`:
 ``queued -> running -> done | failed | cancelled``.
 
-* :func:`submit` queues one; :func:`request_cancel` asks to stop it;
+* :func:`submit` queues one (a re-plan too: a solve with a base plan of the same
+  scenario, :mod:`routeplanner.replan`); :func:`request_cancel` asks to stop it;
   ``routeplanner.web.jobs.job_status`` is what pages and the API show while it runs.
 * The **runner** is a daemon thread in the web process (or the foreground
   loop of ``routeplanner worker``).  It claims queued jobs atomically
@@ -114,6 +115,45 @@ def _limit_problems(time_limit_s: Any, work_limit: Any, label: Any) -> list[Prob
     return problems
 
 
+#: How a re-plan may treat its base plan (routeplanner.replan.MODES; not imported from there,
+#: which would bring numpy into every web process for two words).
+REPLAN_MODES = ("keep", "free")
+
+
+def _replan_problems(s: Session, scenario_id: int, base_plan_id: Any, mode: Any) -> list[Problem]:
+    """What is wrong with a re-plan's base and mode (empty: fine, or no re-plan asked for)."""
+    if base_plan_id is None:
+        if mode is not None:
+            return [Problem("request", None, "replan", str(mode)[:80],
+                            "base_plan_id with it (the plan to re-plan from), or no replan")]
+        return []
+    problems = []
+    if mode is not None and mode not in REPLAN_MODES:
+        problems.append(Problem("request", None, "replan", str(mode)[:80], " or ".join(REPLAN_MODES)))
+    expected = f"the id of a plan of scenario {scenario_id}"
+    if not isinstance(base_plan_id, int) or isinstance(base_plan_id, bool) or not store.valid_id(base_plan_id):
+        return problems + [Problem("request", None, "base_plan_id", str(base_plan_id)[:80], expected)]
+    base = s.get(PlanRow, base_plan_id)
+    if base is None or base.scenario_id != scenario_id:
+        # Another scenario's plan would keep stops of another timetable: never a base.
+        problems.append(Problem("request", None, "base_plan_id", str(base_plan_id), expected))
+    else:
+        problems += _base_problems(base)
+    return problems
+
+
+def _base_problems(base: PlanRow) -> list[Problem]:
+    """A stored plan that cannot be read back (written by an older version, say) is no base."""
+    from routeplanner.io.planjson import plan_from_dict
+
+    try:
+        plan_from_dict(base.plan, f"plan {base.id}")
+    except InputError as err:
+        return [Problem("request", None, "base_plan_id", str(base.id),
+                        f"a plan that can be read ({len(err.problems)} problem(s) in plan {base.id})")]
+    return []
+
+
 def stored_problems(row: ScenarioRow) -> list[Problem]:
     """The bounds of :mod:`routeplanner.limits` that a stored scenario breaks (empty: it can be planned)."""
     source = f"scenario {row.id}"
@@ -141,11 +181,18 @@ def submit(
     time_limit_s: float | None = None,
     work_limit: int | None = None,
     label: str = "",
+    base_plan_id: int | None = None,
+    replan: str | None = None,
 ) -> JobRow:
     """Queue a solve of the scenario (committed).  None limits: the scenario's own.
 
+    With ``base_plan_id`` (a plan of the same scenario) the solve is a re-plan
+    from it (:func:`routeplanner.replan.replan`) in mode ``replan`` (:data:`REPLAN_MODES`,
+    "keep" when None).
+
     Raises :class:`JobNotFound` for an unknown scenario and
-    :class:`~routeplanner.errors.InputError` for impossible limits.
+    :class:`~routeplanner.errors.InputError` for impossible limits or an impossible base
+    (unknown, another scenario's, unreadable), nothing queued.
     """
     problems = _limit_problems(time_limit_s, work_limit, label)
     if problems:
@@ -153,6 +200,9 @@ def submit(
     scenario = s.get(ScenarioRow, scenario_id)
     if scenario is None:
         raise JobNotFound(f"scenario {scenario_id} not found")
+    problems = _replan_problems(s, scenario_id, base_plan_id, replan)
+    if problems:
+        raise InputError(problems)
     # A solve is queued only when it can run: the scenario as stored (a
     # database written by an older version may hold a time limit of 1e12, or
     # 300 vans over 52 weeks) must be inside every bound, like an import.
@@ -165,6 +215,8 @@ def submit(
         "work_limit": work_limit if work_limit is not None else solver.get("work_limit"),
         "label": label.strip(),
     }
+    if base_plan_id is not None:
+        params.update(base_plan_id=base_plan_id, replan=replan or "keep")
     job = JobRow(scenario_id=scenario_id, status=QUEUED, params=params, phase="", message="")
     s.add(job)
     s.commit()
@@ -480,7 +532,8 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
 
 def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) -> None:
     from routeplanner.io.jsonform import scenario_to_dict
-    from routeplanner.io.planjson import plan_to_dict
+    from routeplanner.io.planjson import plan_from_dict, plan_to_dict
+    from routeplanner.replan import replan
     from routeplanner.solver import solve  # OR-Tools: here, in the child, only
 
     with sessions() as s:
@@ -494,6 +547,14 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
         problems = stored_problems(row)
         params = dict(job.params or {})
         problems += _limit_problems(params.get("time_limit_s"), params.get("work_limit"), params.get("label") or "")
+        base = None
+        if params.get("base_plan_id") is not None:
+            # Checked again: the base may have been deleted since (a published one is kept).
+            replan_problems = _replan_problems(s, row.id, params["base_plan_id"], params.get("replan"))
+            problems += replan_problems
+            if not replan_problems:
+                base = plan_from_dict(s.get(PlanRow, params["base_plan_id"]).plan,
+                                      f"plan {params['base_plan_id']}")
         if problems:
             raise InputError(problems)
         scenario = row.to_model()
@@ -523,12 +584,23 @@ def _solve_job(sessions: Callable[[], Session], job_id: int, parent_pid: int) ->
             log.exception("job %s: could not write progress", job_id)
 
     _write(sessions, job_id, phase="travel matrix")
-    plan = solve(
-        scenario,
-        time_limit_s=params.get("time_limit_s"),
-        work_limit=params.get("work_limit"),
-        progress=progress,
-    )
+    if base is None:
+        plan = solve(
+            scenario,
+            time_limit_s=params.get("time_limit_s"),
+            work_limit=params.get("work_limit"),
+            progress=progress,
+        )
+    else:
+        # The rounds of a re-plan share the limits; the plan lists what moved (plan.changes).
+        plan = replan(
+            scenario,
+            base,
+            mode=params.get("replan") or "keep",
+            time_limit_s=params.get("time_limit_s"),
+            work_limit=params.get("work_limit"),
+            progress=progress,
+        ).plan
     document = plan_to_dict(plan)
     t = plan.totals
     with sessions() as s:

@@ -10,7 +10,7 @@ Nothing here knows Flask; the session is the caller's (one per request).
   (new settings, or a new stops table): what may be stored
   (:func:`storage_problems`, :func:`copy_name`) is checked here, for every
   entry point alike;
-* :func:`start_solve`: a solve queued for the worker (:mod:`routeplanner.jobs`);
+* :func:`start_solve`: a solve, or a re-plan from a base plan, queued for the worker (:mod:`routeplanner.jobs`);
 * :func:`publish_plan`, :func:`published`, :func:`delete_plan`: which plan
   patrons see from which date, and keeping a published plan from being deleted.
 
@@ -111,9 +111,13 @@ def save_scenario(s: Session, row: ScenarioRow, scenario: Scenario, *, expected_
 
 
 def start_solve(s: Session, scenario_id: int, *, time_limit_s: float | None = None, work_limit: int | None = None,
-                label: str = "") -> JobRow:
-    """Queue a solve of a stored scenario for the worker (committed): :func:`routeplanner.jobs.submit`."""
-    return jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label)
+                label: str = "", base_plan_id: int | None = None, replan: str | None = None) -> JobRow:
+    """Queue a solve of a stored scenario for the worker (committed): :func:`routeplanner.jobs.submit`.
+
+    With ``base_plan_id`` it is a re-plan from that plan of the same scenario, in mode
+    ``replan`` ("keep", the default, or "free")."""
+    return jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label,
+                       base_plan_id=base_plan_id, replan=replan)
 
 
 # --- publishing ----------------------------------------------------------------------------

@@ -110,6 +110,9 @@ class StopRow(Base):
     window_end: Mapped[str | None] = mapped_column(String(5))
     days: Mapped[str] = mapped_column(String(100), default="")  # "Tue;Thu"
     must: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pins (revision 0005): NULL for none, and for the stops stored before pins existed.
+    weeks: Mapped[str | None] = mapped_column(Text)  # "1;3": the weeks of the cycle
+    opens: Mapped[str | None] = mapped_column(String(5))  # "10:00": the opening time of every visit
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="stops")
 
@@ -127,6 +130,8 @@ class StopRow(Base):
             "window_start": self.window_start,
             "window_end": self.window_end,
             "days": [d for d in self.days.split(";") if d],
+            "weeks": [int(w) for w in (self.weeks or "").split(";") if w],
+            "opens": self.opens or None,
             "priority": "must" if self.must else "",
         }
 
@@ -147,6 +152,8 @@ class StopRow(Base):
             window_end=d["window_end"],
             days=";".join(d["days"]),
             must=stop.must,
+            weeks=";".join(str(w) for w in d["weeks"]) or None,
+            opens=d["opens"],
         )
 
     def to_model(self):

@@ -435,9 +435,10 @@ def put_stops(scenario_id: int):
 def solve_scenario(scenario_id: int):
     _get_scenario(scenario_id, access.PLAN)
     body = _json_object(required=False)
-    unknown = [k for k in body if k not in ("time_limit_s", "work_limit", "label")]
+    keys = ("time_limit_s", "work_limit", "label", "base_plan_id", "replan")
+    unknown = [k for k in body if k not in keys]
     if unknown:
-        raise InputError([Problem("request", None, k, shown(body[k]), "one of time_limit_s, work_limit, label")
+        raise InputError([Problem("request", None, k, shown(body[k]), "one of " + ", ".join(keys))
                           for k in unknown])
     job = services.start_solve(
         db.session(),
@@ -445,6 +446,8 @@ def solve_scenario(scenario_id: int):
         time_limit_s=body.get("time_limit_s"),
         work_limit=body.get("work_limit"),
         label=body.get("label") if body.get("label") is not None else "",
+        base_plan_id=body.get("base_plan_id"),
+        replan=body.get("replan"),
     )
     return _created(web_jobs.job_status(job), url_for("api.get_job", job_id=job.id), 202)
 

@@ -82,6 +82,8 @@ def job_status(job: JobRow) -> dict[str, Any]:
         "time_limit_s": limit,
         "work_limit": params.get("work_limit"),
         "label": params.get("label", ""),
+        "base_plan_id": params.get("base_plan_id"),
+        "replan": params.get("replan"),
         "best_cost": job.best_cost,
         "run": figures.get("run"),
         "runs": figures.get("runs"),

@@ -13,6 +13,7 @@ from typing import Any
 from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
 from routeplanner.model import WEEKDAYS
+from routeplanner.store import MAX_ID
 from routeplanner.web.api_forms import FORM_FIELDS
 
 WEEKDAY = {"type": "string", "enum": list(WEEKDAYS)}
@@ -217,6 +218,14 @@ SCHEMAS: dict[str, Any] = {
             "work_limit": {"type": "integer", "minimum": 1, "maximum": MAX_WORK_LIMIT,
                            "description": "reproducible mode: stop after this many units of work (2000: about 30 s on a small machine)"},
             "label": {"type": "string", "maxLength": MAX_LABEL},
+            "base_plan_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                             "description": "re-plan from this plan of the same scenario (usually the published "
+                             "one): the new plan moves as little of it as `replan` allows and lists what moved "
+                             "in its `changes`"},
+            "replan": {"type": "string", "enum": ["keep", "free"],
+                       "description": "with base_plan_id only. keep (the default): every stop whose base visits "
+                       "still fit its rules keeps its weeks, weekday and opening time; free: an ordinary solve, "
+                       "the plan still lists what moved"},
         },
     },
     "JobStatus": {
@@ -232,6 +241,8 @@ SCHEMAS: dict[str, Any] = {
             "time_limit_s": {"type": ["number", "null"]},
             "work_limit": {"type": ["integer", "null"]},
             "label": {"type": "string"},
+            "base_plan_id": {"type": ["integer", "null"], "description": "a re-plan: the plan it starts from"},
+            "replan": {"type": ["string", "null"], "enum": ["keep", "free", None]},
             "best_cost": {"type": ["integer", "null"], "description": "best objective found so far (lower is better): "
                           "the solver's own measure, for benchmarks"},
             "run": {"type": ["integer", "null"], "description": "the search runs several times; this is run ... "},
@@ -261,7 +272,8 @@ SCHEMAS: dict[str, Any] = {
             "scenario_id": {"type": "integer"},
             "label": {"type": "string"},
             "created_at": TIMESTAMP,
-            "params": {"type": "object", "description": "how it was made: time_limit_s, work_limit, label, job_id"},
+            "params": {"type": "object", "description": "how it was made: time_limit_s, work_limit, label, job_id; "
+                       "a re-plan also base_plan_id and replan"},
             "solver_version": {"type": "string"},
             "run_time_s": {"type": "number"},
             "distance_km": {"type": "number"},
@@ -288,6 +300,15 @@ SCHEMAS: dict[str, Any] = {
             "totals": _ref("Totals"),
             "timetable": {"type": "array", "items": {"type": "object"}},
             "timetable_unpublished": {"type": "array", "items": {"type": "object"}},
+            "changes": {"type": "object", "description": "a re-planned plan only: what changed for patrons against "
+                        "its base plan",
+                        "properties": {"mode": {"type": "string", "enum": ["keep", "free"]},
+                                       "base_km": {"type": "number"}, "saved_km": {"type": "number"},
+                                       "moved": {"type": "array", "items": {
+                                           "type": "object", "properties": {
+                                               "stop_id": {"type": "string"},
+                                               "changes": {"type": "array", "items": {
+                                                   "type": "string", "enum": ["day", "time", "added", "dropped"]}}}}}}},
             "solver": {"type": "object"},
             "id": {"type": "integer"},
             "scenario_id": {"type": "integer"},

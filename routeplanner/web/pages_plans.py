@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from routeplanner import dates, ical, published, services, store
 from routeplanner.errors import InputError, Problem
+from routeplanner.io.planjson import plan_from_dict
 from routeplanner.io.stops import slugify
 from routeplanner.model import CalendarSettings, Plan, Route, Scenario, calendar_routes, hhmm
 from routeplanner.totals import loans_share_pct
@@ -54,6 +55,7 @@ from routeplanner.web.pages_text import (
     nice_date,
     num,
     patron_timetable,
+    replan_changes,
     slot_date,
     times,
 )
@@ -108,6 +110,14 @@ def _plan_page(plan_id: int, problems=None, effective_from: str = "", status: in
     by_route = _route_dates(plan)
     dates = [by_route.get(id(r)) for r in routes]
     others = [p for p in row.scenario.plans if p.id != row.id]
+    base_id = (row.params or {}).get("base_plan_id")
+    base_row = db.session().get(store.PlanRow, base_id) if isinstance(base_id, int) and plan.changes else None
+    base = None
+    if base_row is not None and base_row.scenario_id == row.scenario_id:
+        try:
+            base = plan_from_dict(base_row.plan, source=f"plan {base_row.id}")
+        except InputError:  # a damaged base: the changes are still listed, without the times before
+            base_row = None
     return render_template(
         "plans/show.html",
         row=row,
@@ -123,6 +133,9 @@ def _plan_page(plan_id: int, problems=None, effective_from: str = "", status: in
         share=loans_share_pct(plan.totals),
         unpublished=[e for e in published.entries(plan) if not e.has_window],
         others=others,
+        changes=replan_changes(plan, base),
+        base_row=base_row if base is not None else None,
+        base_id=base_id if isinstance(base_id, int) else None,
         leaflet_ok=leaflet_installed(),
         num=num,
         duration=duration,

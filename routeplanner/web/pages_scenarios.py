@@ -172,6 +172,9 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
     plan_form = plan_form or {
         "time_limit_s": num(model.solver.time_limit_s, 1).replace(",", ""),
         "label": "",
+        # A re-plan starts from what patrons see, when they see anything.
+        "base_plan_id": str(published.shown.plan_id) if published.shown else "",
+        "replan": "keep",
     }
     return render_template(
         "scenarios/show.html",
@@ -307,6 +310,8 @@ def start_plan(scenario_id: int):
     access.require(access.PLAN, scenario_id)
     text = (request.form.get("time_limit_s") or "").strip()
     label = (request.form.get("label") or "").strip()
+    base_text = (request.form.get("base_plan_id") or "").strip()  # empty: plan from scratch
+    mode = (request.form.get("replan") or "keep").strip()
     problems: list[Problem] = []
     limit: float | None = None
     if text:
@@ -314,16 +319,26 @@ def start_plan(scenario_id: int):
             limit = parse_number(text)
         except ValueError:
             problems.append(Problem(_("plan"), None, "time_limit_s", text, _("seconds, more than 0")))
+    base: int | None = None
+    if base_text:
+        if base_text.isascii() and base_text.isdigit() and len(base_text) <= 18:
+            base = int(base_text)
+        else:
+            problems.append(Problem(_("plan"), None, "base_plan_id", base_text[:80],
+                                    _("a plan of this scenario, or nothing")))
     if not problems:
         try:
-            job = services.start_solve(db.session(), row.id, time_limit_s=limit, label=label)
+            # The mode means something only with a base: without one it is an ordinary solve.
+            job = services.start_solve(db.session(), row.id, time_limit_s=limit, label=label, base_plan_id=base,
+                                       replan=mode if base is not None else None)
         except InputError as err:
             problems = err.problems
         except jobs.JobNotFound:
             raise not_found(_("There is no scenario number %(id)d. It may have been deleted.", id=scenario_id))
     if problems:
         return _scenario_page(row, problems=shown_problems(InputError(problems)), problems_for="plan", status=422,
-                              plan_form={"time_limit_s": text, "label": label})
+                              plan_form={"time_limit_s": text, "label": label, "base_plan_id": base_text,
+                                         "replan": mode})
     return redirect(url_for("scenarios.job", job_id=job.id), 303)
 
 

@@ -290,3 +290,58 @@ def moved_stops(plans: Sequence[Plan], comparison: compare.Comparison | None = N
         out.append(MovedStopRow(sid, next(m[sid].name for m in moved if sid in m), cells))
     lang = collation.language(None, [m.name for m in out])
     return collation.sort_by_name(out, lambda m: m.name, lang, tie=lambda m: m.stop_id)
+
+
+# --- a re-planned plan ----------------------------------------------------------------------
+
+
+@dataclass
+class ChangedStop:
+    """One stop a re-plan moved: what changed in words, and its days and times before and after."""
+
+    stop_id: str
+    name: str
+    what: str  # "another day, another time", "added", "no longer visited"
+    before: str  # "" when the base plan is no longer there to say
+    after: str
+
+
+@dataclass
+class ReplanChanges:
+    """What a re-plan (``plan.changes``) changed for patrons, as the plan page shows it."""
+
+    mode: str
+    base_km: float
+    saved_km: float  # > 0: the new plan drives less
+    stops: list[ChangedStop]
+
+
+def change_words(kinds: Sequence[str]) -> str:
+    """``("day", "time")`` -> ``"another day, another time"`` (kinds of :class:`routeplanner.model.StopChange`)."""
+    words = {"day": _("another day"), "time": _("another time"), "added": _("added"),
+             "dropped": _("no longer visited")}
+    return ", ".join(words.get(k, k) for k in kinds)
+
+
+def replan_changes(plan: Plan, base: Plan | None) -> ReplanChanges | None:
+    """The changes of a re-planned plan against its base (None for a plan made from scratch).
+
+    ``base``: the base plan, when it is still stored, for the stops' days and times before;
+    the list of moved stops is the plan's own (``plan.changes``), as the re-plan wrote it.
+    """
+    c = plan.changes
+    if c is None:
+        return None
+    after = stop_summary(plan)
+    before = stop_summary(base) if base is not None else {}
+    unserved = {u.stop_id: u.name for u in plan.unserved}
+    stops = []
+    for m in c.moved:
+        name = (after.get(m.stop_id) or before.get(m.stop_id) or (unserved.get(m.stop_id, m.stop_id), ""))[0]
+        shown_after = after[m.stop_id][1] if m.stop_id in after else (
+            _("not served") if m.stop_id in unserved else "—")
+        shown_before = (before[m.stop_id][1] if m.stop_id in before else "—") if base is not None else ""
+        stops.append(ChangedStop(m.stop_id, name, change_words(m.changes), shown_before, shown_after))
+    lang = collation.language(None, [s.name for s in stops])
+    stops = collation.sort_by_name(stops, lambda s: s.name, lang, tie=lambda s: s.stop_id)
+    return ReplanChanges(c.mode, c.base_distance_km, c.base_distance_km - plan.totals.distance_km, stops)
