@@ -40,6 +40,8 @@ from benchmarks.common import Clock, fmt, header, log, md_table, median, write_o
 
 def day_figures(problem, days: dict[int, list[int]], times: dict) -> dict:
     """Idle minutes, days at shift end, end breaks and stop spreads of timed route-days."""
+    from routeplanner.published import window
+
     idle = []
     at_end = end_breaks = 0
     opens: dict[int, list[int]] = {}
@@ -60,8 +62,8 @@ def day_figures(problem, days: dict[int, list[int]], times: dict) -> dict:
     losses = []
     for i, v in opens.items():
         service = int(problem.service[i])
-        lo, hi = -(-max(v) // 5) * 5, (min(v) + service) // 5 * 5
-        losses.append(service - max(0, hi - lo))
+        shown = window((a, a + service) for a in v)
+        losses.append(service - (shown[1] - shown[0] if shown else 0))
     return {
         "days": len(days),
         "idle_per_day": sum(idle) / len(idle) if idle else 0.0,

@@ -132,6 +132,12 @@ class Vehicle:
     break_minutes: int = 45
     break_after_minutes: int = 270
 
+    @property
+    def break_rule(self) -> bool:
+        """Whether a break can ever be due: it has a length, and the shift is longer than
+        ``break_after_minutes``."""
+        return self.break_minutes > 0 and self.shift_end_min - self.shift_start_min > self.break_after_minutes
+
 
 @dataclass(frozen=True)
 class Cycle:

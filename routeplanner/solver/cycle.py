@@ -424,8 +424,7 @@ class Pricer:
         if timed is not None or not seq:
             return timed
         veh = self.problem.vehicle_of[r]
-        if veh.break_minutes > 0 and veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and \
-                self._tight(seq):
+        if veh.break_rule and self._tight(seq):
             # The break as late as possible can miss the one wait it fits in when times are
             # pinned (a re-plan keeps every opening time): try it in each gap in turn.
             for gap in range(len(seq) + 1):
@@ -446,7 +445,7 @@ class Pricer:
         veh = p.vehicle_of[r]
         if not seq:
             return [], veh.shift_start_min, veh.shift_start_min, []
-        rule = veh.break_minutes > 0 and veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes
+        rule = veh.break_rule
         after, pause = veh.break_after_minutes, veh.break_minutes
         first = seq[0]
         lo0 = self.window(first, r)[0]

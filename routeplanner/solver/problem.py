@@ -82,10 +82,7 @@ class Problem:
         self.base: Plan | None = None
         self.python_exact = not any(
             s.door_window != (None, None) for s in stops
-        ) and not any(
-            v.break_minutes > 0 and v.shift_end_min - v.shift_start_min > v.break_after_minutes
-            for v in scenario.vehicles
-        ) and not (self.stable_rule and any(n > 1 for n in self.visits))
+        ) and not any(v.break_rule for v in scenario.vehicles) and not (self.stable_rule and any(n > 1 for n in self.visits))
 
     def keep_times(self, base: Plan) -> None:
         """Take the opening times of ``base`` as the times to keep where a stop keeps its day

@@ -29,6 +29,7 @@ import numpy as np
 import ortools
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routeplanner.published import STEP_MIN
 from routeplanner.solver.budget import Budget
 from routeplanner.solver.params import SearchParams
 from routeplanner.solver.problem import Problem
@@ -87,7 +88,7 @@ def _build_model(problem: Problem, jobs: list[Job], route_days: list[int], ancho
         time_dim.CumulVar(end).SetRange(veh.shift_start_min, veh.shift_end_min)
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
-        if veh.shift_end_min - veh.shift_start_min > veh.break_after_minutes and veh.break_minutes > 0:
+        if veh.break_rule:
             # A break of break_minutes in every stretch of break_after_minutes
             # on duty.  Counting duty rather than driving only is stricter than
             # EU 561/2006 and gives the driver a real lunch break.
@@ -387,8 +388,6 @@ def _ruin_and_recreate(build: Callable[[], _Model], model: _Model, solution, par
 _MINUTE = 100_000
 #: A minute away from a re-plan's base time, in duty minutes.
 _KEEP_WEIGHT = 50
-#: The published window's steps (routeplanner.published rounds inward to them).
-_PUBLISHED_STEP_MIN = 5
 #: A break on the first or the last leg costs as much as this many idle minutes: the driver
 #: takes it between two stops unless nothing else fits.
 _END_BREAK_MIN = 600
@@ -413,6 +412,7 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
     objective = []
     hint: list[tuple[object, int]] = []
     by_stop: dict[int, list[object]] = {}
+    now_times: dict[int, list[int]] = {}  # the opening times ``current`` gives each stop
     parts: dict[int, tuple] = {}
     for r, seq in sorted(days.items()):
         if not seq:
@@ -429,6 +429,7 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
             arrivals.append(a)
             hint.append((a, now.arrivals[k]))
             by_stop.setdefault(i, []).append(a)
+            now_times.setdefault(i, []).append(now.arrivals[k])
             objective.append(a - lo_s)  # ties: earlier
             target = p.targets.get((i, p.slot_of[r]))
             if target is not None:
@@ -444,7 +445,7 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
         # Gap g runs from leaving place g to reaching place g + 1 (place 0 and n + 1: the depot).
         leave = [start] + [a + s for a, s in zip(arrivals, service)]
         reach = arrivals + [end]
-        rule = veh.break_minutes > 0 and hi_s - lo_s > veh.break_after_minutes
+        rule = veh.break_rule
         gaps = len(seq) + 1
         brk = [m.NewBoolVar("") for _ in range(gaps)] if rule else []
         pause, after = veh.break_minutes, veh.break_after_minutes
@@ -474,11 +475,7 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
             objective.append(_MINUTE * params.retime_duty_weight * _END_BREAK_MIN * (brk[0] + brk[-1]))
         objective.append(_MINUTE * params.retime_duty_weight * (end - start))
         parts[r] = (start, end, arrivals, brk, at if rule else None)
-    current_times: dict[int, list[int]] = {}
-    for r, seq in days.items():
-        for i, a in zip(seq, current[r].arrivals if seq else []):
-            current_times.setdefault(i, []).append(a)
-    step = _PUBLISHED_STEP_MIN
+    step = STEP_MIN
     for i, times in by_stop.items():
         if len(times) >= 2 and p.stable_rule:
             first = m.NewIntVar(0, p.horizon, "")
@@ -497,7 +494,7 @@ def retime(problem: Problem, days: dict[int, list[int]], current: dict[int, DayT
         loss = m.NewIntVar(0, 2 * p.horizon + service, "")
         m.Add(loss >= service - step * (closes - opens))
         objective.append(_MINUTE * loss)
-        now = current_times[i]
+        now = now_times[i]
         o, c = -(-max(now) // step), (min(now) + service) // step
         hint += [(opens, o), (closes, c), (loss, max(0, service - step * (c - o)))]
     m.Minimize(sum(objective))
