@@ -18,7 +18,6 @@ document must have been called, with a minimum of requests in all.
 from __future__ import annotations
 
 import io
-import time
 from collections import Counter
 
 import pytest
@@ -84,7 +83,6 @@ def test_schemathesis_finds_no_server_error_and_answers_match_the_document(app, 
     calls: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
     failures: list[str] = []
-    started = time.monotonic()
     for op in operations:
         names = [p.name for p in op.path_parameters]
         id_kinds = [{}] + ([{name: existing_ids[name] for name in names}] if names else [])
@@ -98,14 +96,12 @@ def test_schemathesis_finds_no_server_error_and_answers_match_the_document(app, 
                     _fuzz(op, mode, fixed, calls, statuses)
                 except Exception as exc:  # noqa: BLE001 - every operation is tried; all failures listed
                     failures.append(f"{op.label} ({mode.value}, {'existing' if fixed else 'random'} ids): {exc}")
-    elapsed = time.monotonic() - started
     assert not failures, "\n\n".join(failures)
     assert set(calls) == described, described - set(calls)
     assert sum(calls.values()) >= 15 * MAX_EXAMPLES * 2, calls
     assert not [code for code in statuses if code >= 500]
     # the fuzzing reached past the 404s and 422s too
     assert {200, 201, 202, 204, 400, 404, 409, 412, 422} <= set(statuses), statuses
-    assert elapsed < 120, f"{elapsed:.0f} s"
 
 
 # --- what schemathesis does not try: ids beyond the columns, deep nesting -------------------------
