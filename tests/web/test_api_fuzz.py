@@ -17,7 +17,6 @@ document must have been called, with a minimum of requests in all.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
