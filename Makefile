@@ -18,7 +18,7 @@ TRANSLATIONS    := routeplanner/web/translations
 CATALOGUES      := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 CHROMIUM        := /usr/bin/chromium
 
-.PHONY: run serve test plan clean assets browser postgres messages
+.PHONY: run serve test plan clean assets browser postgres redis messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: $(STAMP) assets
 
 serve: run
 
-test: $(STAMP) assets browser postgres
+test: $(STAMP) assets browser postgres redis
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 plan: $(STAMP)
@@ -42,6 +42,15 @@ plan: $(STAMP)
 assets: $(LEAFLET) $(CATALOGUES)
 
 browser: $(CHROMIUM)
+
+# Debian's redis-server for the tests of solves on RQ workers (tests/redisserver.py starts a
+# throwaway server on a free port; no system service is used).
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing Debian's redis-server for the RQ tests"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq redis-server >/dev/null; \
+	fi
 
 # initdb and postgres on PATH or in /usr/lib/postgresql/<version>/bin, as the tests look for them.
 postgres:

@@ -77,10 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-runner", action="store_true", help="do not run solves here; run `routeplanner worker` beside it"
     )
 
-    sub.add_parser(
+    worker = sub.add_parser(
         "worker",
-        help="run queued solves only, in the foreground (beside `routeplanner serve --no-runner`)",
+        help="run queued solves only, in the foreground (beside `routeplanner serve --no-runner`; "
+             "with ROUTEPLANNER_REDIS_URL, an RQ worker: start as many as you like, on any machine)",
     )
+    worker.add_argument("--burst", action="store_true", help="with Redis: stop when the queue is empty")
 
     dbp = sub.add_parser("db", help="the service's database (ROUTEPLANNER_DATABASE_URL)")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
@@ -191,6 +193,16 @@ def _worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     stop = threading.Event()
+    if settings.redis_url:
+        from routeplanner import rqueue
+
+        from routeplanner.store import open_sessions
+
+        print("routeplanner: solving jobs from the RQ queue (Ctrl-C stops)", file=sys.stderr)
+        engine, _sessions = open_sessions(settings.database(create_folder=True))  # the schema, migrated once
+        engine.dispose()
+        rqueue.work(settings.redis_url, burst=args.burst)  # RQ handles SIGINT/SIGTERM itself
+        return 0
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _s, _f: stop.set())
     print("routeplanner: solving queued jobs (Ctrl-C stops)", file=sys.stderr)

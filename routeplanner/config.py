@@ -7,6 +7,7 @@
 | ``ROUTEPLANNER_SECRET_KEY`` | Flask session signing key | random per start |
 | ``ROUTEPLANNER_LOAD_SAMPLE`` | load the Rokiškis sample scenario into an empty database | ``1`` |
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
+| ``ROUTEPLANNER_REDIS_URL`` | Redis for RQ: solves go to ``routeplanner worker`` processes on any machine that shares Redis and the database, none run in the web process | unset: solves in a worker process of the web service |
 | ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
 | ``ROUTEPLANNER_MAP_TILES`` | background of the maps: a tile provider that folium knows by name (``OpenStreetMap``, ``OpenStreetMap.HOT``, ``OpenTopoMap``, ...), or ``none`` for no background (routes and stops are drawn either way) | ``OpenStreetMap`` |
 """
@@ -58,6 +59,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     map_tiles: str | None = DEFAULT_MAP_TILES  # None: maps without a background
+    redis_url: str | None = None  # None: no RQ, the embedded runner
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -71,6 +73,7 @@ class Settings:
             host=env.get("ROUTEPLANNER_HOST") or "127.0.0.1",
             port=int(env.get("ROUTEPLANNER_PORT") or 5000),
             map_tiles=_tiles(env.get("ROUTEPLANNER_MAP_TILES")),
+            redis_url=(env.get("ROUTEPLANNER_REDIS_URL") or "").strip() or None,
         )
 
     def database(self, *, create_folder: bool = False) -> str:

@@ -91,7 +91,8 @@ MSG_INTERNAL = N_(
     "and if it fails again tell the administrator (the details are in the server log)"
 )
 MSG_CANCELLED = N_("cancelled")
-_TRANSLATED = (MSG_SERVER_STOPPED, MSG_CHILD_DIED, MSG_INTERNAL, MSG_CANCELLED)
+MSG_QUEUE_DOWN = N_("the solve queue (Redis) could not be reached; the scenario is intact — start the plan again")
+_TRANSLATED = (MSG_SERVER_STOPPED, MSG_CHILD_DIED, MSG_INTERNAL, MSG_CANCELLED, MSG_QUEUE_DOWN)
 
 
 class JobNotFound(LookupError):
@@ -223,6 +224,16 @@ def submit(
     return job
 
 
+def fail_queued(s: Session, job_id: int, message: str) -> JobRow:
+    """Mark a queued job failed with ``message`` (committed): it could not be handed to a worker."""
+    s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == QUEUED)
+              .values(status=FAILED, message=message, finished_at=utcnow(), phase=""))
+    s.commit()
+    job = s.get(JobRow, job_id, populate_existing=True)
+    assert job is not None
+    return job
+
+
 def request_cancel(s: Session, job_id: int) -> JobRow:
     """Ask a job to stop (committed).  A queued job is cancelled at once, a
     running one by its runner within a moment; a finished job is left as it is.
@@ -333,8 +344,25 @@ class Runner:
                 self._stop.wait(2.0)
             self._stop.wait(self.poll_s)
 
+    def run_one(self, job_id: int) -> str | None:
+        """Claim job ``job_id`` (if it is still queued), solve it in a child and supervise it to its
+        end, in the foreground: how an RQ worker runs a job (:mod:`routeplanner.rqueue`).  Returns the
+        job's final status, or None when it was not queued (cancelled, or taken by another worker)."""
+        with self.sessions() as s:
+            if self._claim(s, job_id) is None:
+                return None
+            self._spawn(s, job_id)
+        try:
+            while self._active and not self._stop.is_set():
+                self.tick(claim=False)
+                self._stop.wait(self.poll_s)
+        finally:
+            self._shutdown_children()
+        with self.sessions() as s:
+            return s.scalar(select(JobRow.status).where(JobRow.id == job_id))
+
     # one round
-    def tick(self) -> None:
+    def tick(self, claim: bool = True) -> None:
         with self.sessions() as s:
             self._supervise(s)
             now = time.monotonic()
@@ -349,7 +377,7 @@ class Runner:
             if now - self._last_sweep >= min(5.0, self.stale_after_s / 2):
                 recover_stale(s, self.stale_after_s, keep=set(self._active))
                 self._last_sweep = now
-            while len(self._active) < self.workers and not self._stop.is_set():
+            while claim and len(self._active) < self.workers and not self._stop.is_set():
                 job_id = self._claim(s)
                 if job_id is None:
                     break
@@ -388,11 +416,13 @@ class Runner:
                 _finish(s, jid, CANCELLED, MSG_CANCELLED)
                 log.info("job %s cancelled", jid)
 
-    def _claim(self, s: Session) -> int | None:
+    def _claim(self, s: Session, job_id: int | None = None) -> int | None:
+        """The oldest queued job (or ``job_id``), marked running by this runner; None if there is none."""
         for _ in range(5):
-            jid = s.scalar(
-                select(JobRow.id).where(JobRow.status == QUEUED).order_by(JobRow.id).limit(1)
-            )
+            wanted = select(JobRow.id).where(JobRow.status == QUEUED)
+            if job_id is not None:
+                wanted = wanted.where(JobRow.id == job_id)
+            jid = s.scalar(wanted.order_by(JobRow.id).limit(1))
             if jid is None:
                 return None
             now = utcnow()

@@ -20,6 +20,7 @@ translate what they show.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -31,6 +32,8 @@ from routeplanner import jobs, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.model import Scenario
 from routeplanner.store import MAX_NAME, MAX_STOP_ID, MAX_STOP_NAME, JobRow, PlanRow, PublicationRow, ScenarioRow
+
+log = logging.getLogger(__name__)
 
 #: How long a value is shown in a problem.
 _SHOWN = 60
@@ -111,13 +114,23 @@ def save_scenario(s: Session, row: ScenarioRow, scenario: Scenario, *, expected_
 
 
 def start_solve(s: Session, scenario_id: int, *, time_limit_s: float | None = None, work_limit: int | None = None,
-                label: str = "", base_plan_id: int | None = None, replan: str | None = None) -> JobRow:
+                label: str = "", base_plan_id: int | None = None, replan: str | None = None,
+                dispatch: Callable[[int], None] | None = None) -> JobRow:
     """Queue a solve of a stored scenario for the worker (committed): :func:`routeplanner.jobs.submit`.
 
     With ``base_plan_id`` it is a re-plan from that plan of the same scenario, in mode
-    ``replan`` ("keep", the default, or "free")."""
-    return jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label,
-                       base_plan_id=base_plan_id, replan=replan)
+    ``replan`` ("keep", the default, or "free").  ``dispatch`` hands the queued job to the
+    workers (RQ, :func:`routeplanner.rqueue.dispatcher`); None: the embedded runner finds it.
+    A job that cannot be handed over is failed at once with the reason."""
+    job = jobs.submit(s, scenario_id, time_limit_s=time_limit_s, work_limit=work_limit, label=label,
+                      base_plan_id=base_plan_id, replan=replan)
+    if dispatch is not None:
+        try:
+            dispatch(job.id)
+        except Exception:  # Redis down or refusing: the job must not wait for nobody
+            log.exception("job %s: could not be queued for the workers", job.id)
+            job = jobs.fail_queued(s, job.id, jobs.MSG_QUEUE_DOWN)
+    return job
 
 
 # --- publishing ----------------------------------------------------------------------------

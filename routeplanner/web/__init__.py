@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=settings.database(),  # the instance folder is settings.instance_dir
         LOAD_SAMPLE=settings.load_sample,
         SOLVE_WORKERS=settings.solve_workers,
+        REDIS_URL=settings.redis_url,  # set: solves go to RQ workers, none run in this process
         MAP_TILES=settings.map_tiles,  # None: maps without a background
         MAX_CONTENT_LENGTH=limits.MAX_INPUT_BYTES,  # a stops file, not a data dump
         BABEL_DEFAULT_LOCALE="en",

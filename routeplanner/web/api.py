@@ -30,7 +30,7 @@ import json
 from datetime import date
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -448,6 +448,7 @@ def solve_scenario(scenario_id: int):
         label=body.get("label") if body.get("label") is not None else "",
         base_plan_id=body.get("base_plan_id"),
         replan=body.get("replan"),
+        dispatch=web_jobs.dispatcher(current_app),
     )
     return _created(web_jobs.job_status(job), url_for("api.get_job", job_id=job.id), 202)
 

@@ -105,6 +105,17 @@ def job_status(job: JobRow) -> dict[str, Any]:
 # --- wiring ---------------------------------------------------------------------------
 
 
+def dispatcher(app: Flask):
+    """What hands a queued job to the workers: RQ when the app has a Redis URL, else None
+    (the app's own runner finds queued jobs in the database)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from routeplanner import rqueue  # only a deployment with Redis needs RQ loaded
+
+    return rqueue.dispatcher(url)
+
+
 def get_runner(app: Flask) -> Runner | None:
     return app.extensions.get("routeplanner.runner")
 
@@ -136,5 +147,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("JOB_POLL_S", POLL_S)
     with db.new_session(app) as s:
         recover_stale(s, float(app.config["JOB_STALE_S"]))
-    if app.config.get("START_RUNNER"):
-        start_runner(app)
+    if app.config.get("START_RUNNER") and not app.config.get("REDIS_URL"):
+        start_runner(app)  # with Redis, `routeplanner worker` processes solve (routeplanner.rqueue)

@@ -16,7 +16,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -330,7 +330,8 @@ def start_plan(scenario_id: int):
         try:
             # The mode means something only with a base: without one it is an ordinary solve.
             job = services.start_solve(db.session(), row.id, time_limit_s=limit, label=label, base_plan_id=base,
-                                       replan=mode if base is not None else None)
+                                       replan=mode if base is not None else None,
+                                       dispatch=web_jobs.dispatcher(current_app))
         except InputError as err:
             problems = err.problems
         except jobs.JobNotFound:
