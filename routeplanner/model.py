@@ -171,6 +171,10 @@ class Closure:
     reason: str = ""
 
 
+#: The languages the service speaks (interface, driver sheets, patrons' pages).
+LANGUAGES = ("en", "lt", "lv")
+
+
 @dataclass(frozen=True)
 class CalendarSettings:
     """How the timetable meets the calendar: the country (its public holidays), the
@@ -183,6 +187,9 @@ class CalendarSettings:
     #: The last date the timetable runs (calendar feeds end there); None: a default horizon.
     valid_until: date | None = None
     closed: tuple[Closure, ...] = ()
+    #: The language of the patrons' pages, poster and calendar feed (one of :data:`LANGUAGES`);
+    #: None: each visitor's browser decides.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

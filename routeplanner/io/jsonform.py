@@ -107,6 +107,7 @@ def calendar_to_dict(calendar: CalendarSettings) -> dict[str, Any]:
         "timezone": calendar.timezone,
         "valid_until": None if calendar.valid_until is None else calendar.valid_until.isoformat(),
         "closed": [{"date": c.date.isoformat(), "reason": c.reason} for c in calendar.closed],
+        "language": calendar.language,
     }
 
 
@@ -119,6 +120,7 @@ def calendar_from_dict(d: dict[str, Any] | None) -> CalendarSettings:
         timezone=d.get("timezone") or None,
         valid_until=None if not d.get("valid_until") else date.fromisoformat(d["valid_until"]),
         closed=tuple(Closure(date.fromisoformat(c["date"]), c.get("reason") or "") for c in d.get("closed") or ()),
+        language=d.get("language") or None,
     )
 
 

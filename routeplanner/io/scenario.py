@@ -29,6 +29,7 @@ from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
 from routeplanner.model import (
+    LANGUAGES,
     WEEKDAYS,
     CalendarSettings,
     Closure,
@@ -52,7 +53,7 @@ _CYCLE_KEYS = ("weeks", "days", "start_date")
 _VEHICLE_KEYS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
 _TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix")
 _SOLVER_KEYS = ("time_limit_s", "stable_minutes", "work_limit")
-_CALENDAR_KEYS = ("country", "timezone", "valid_until", "closed")
+_CALENDAR_KEYS = ("country", "timezone", "valid_until", "closed", "language")
 _CLOSED_KEYS = ("date", "reason")
 #: Closed dates in one scenario: years of a library's own closures, never a hostile list.
 MAX_CLOSED_DATES = 1000
@@ -369,10 +370,18 @@ def _calendar(c: _Checker, data: dict) -> CalendarSettings | None:
         if until is None:
             c.bad("calendar.valid_until", tbl["valid_until"], 'a date "YYYY-MM-DD"')
             ok = False
+    language = None
+    if "language" in tbl:
+        value = tbl["language"]
+        language = value.strip().lower() if isinstance(value, str) else ""
+        if language not in LANGUAGES:
+            c.bad("calendar.language", value, "the language of the patrons' pages: " + ", ".join(
+                f'"{code}"' for code in LANGUAGES))
+            ok = False
     closed = _closed_dates(c, tbl.get("closed", []))
     if not ok or closed is None:
         return None
-    return CalendarSettings(country=country, timezone=timezone, valid_until=until, closed=closed)
+    return CalendarSettings(country=country, timezone=timezone, valid_until=until, closed=closed, language=language)
 
 
 def _known_zone(name: str) -> bool:
@@ -640,4 +649,5 @@ def calendar_pairs(calendar: CalendarSettings) -> list[tuple[str, Any]]:
         ("timezone", calendar.timezone),
         ("valid_until", calendar.valid_until.isoformat() if calendar.valid_until else None),
         ("closed", closed),
+        ("language", calendar.language),
     ]

@@ -67,7 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _check_tiles(app.config.get("MAP_TILES"))
 
-    Babel(app)
+    from routeplanner.web import i18n
+
+    i18n.init_app(app)
+    Babel(app, locale_selector=i18n.select_locale)
     from routeplanner.web import security
 
     security.init_app(app)  # first: its checks run before, and its headers after, everything else

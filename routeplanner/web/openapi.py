@@ -91,6 +91,8 @@ SCHEMAS: dict[str, Any] = {
             "country": {"type": ["string", "null"], "description": "ISO 3166 code: LT, LV, GB, ..."},
             "timezone": {"type": ["string", "null"], "description": "IANA time zone, such as Europe/Riga"},
             "valid_until": {"type": ["string", "null"], "format": "date"},
+            "language": {"type": ["string", "null"], "enum": ["en", "lt", "lv", None],
+                         "description": "the language of the patrons' pages, poster and calendar feed"},
             "closed": {"type": "array", "items": {"oneOf": [
                 {"type": "string", "format": "date"},
                 {"type": "object", "required": ["date"], "properties": {

@@ -27,7 +27,7 @@ from routeplanner.io.planjson import plan_from_dict
 from routeplanner.io.stops import slugify
 from routeplanner.model import CalendarSettings, Plan, Route, Scenario, calendar_routes, hhmm
 from routeplanner.totals import loans_share_pct
-from routeplanner.web import access, db, security
+from routeplanner.web import access, db, i18n, security
 from routeplanner.web.maps import (
     DAY_COLOURS,
     plan_map,
@@ -351,7 +351,9 @@ def _webcal(url: str) -> str:
 
 def _patron_page(template: str, view: PatronView) -> str:
     """The patrons' timetable of a plan in ``template`` (the page, or the poster to print),
-    with the next dates less the closed ones, and the closed dates each stop would have had."""
+    with the next dates less the closed ones, and the closed dates each stop would have had.
+    In the scenario's patron language unless the visitor chose another (``?lang=``)."""
+    i18n.page_default(view.calendar.language)
     today = _today(view.calendar)
     since = max(today, view.start) if view.start else today
     until = since + timedelta(weeks=max(DATES_AHEAD_WEEKS, view.plan.cycle.weeks))
@@ -427,6 +429,7 @@ def stop_calendar_by_path(plan_id: int, stop_id: str):
 def _calendar_response(view: PatronView, stop_id: str | None) -> Response:
     """The feed of ``view`` (one stop's with ``stop_id``): from the day it starts to the timetable's
     last date (``valid_until``, else a year on; the day before the next publication takes effect)."""
+    i18n.page_default(view.calendar.language)
     row, plan = view.row, view.plan
     if plan.cycle.start_date is None or view.start is None:
         raise not_found(_("This plan's cycle has no start date, so it has no calendar dates. "
