@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping, Sequence
 
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from routeplanner import collation, compare, dates, formats, published
@@ -28,8 +28,15 @@ DATES_AHEAD_WEEKS = 12
 # --- numbers ------------------------------------------------------------------------
 
 
-#: ``1234.5`` -> ``"1,234.5"``; whole numbers without decimals; None -> ``"—"`` (no words to translate).
-num = formats.number
+def num(value: float | None, decimals: int = 1, *, missing: str = formats.MISSING) -> str:
+    """``1234.5`` -> ``"1,234.5"`` in English, ``"1 234,5"`` in Lithuanian and Latvian (the page's
+    locale); whole numbers without decimals; None -> ``"—"``."""
+    if value is None:
+        return missing
+    rounded = round(float(value), decimals)
+    if not decimals or rounded == int(rounded):
+        return format_decimal(int(rounded), format="#,##0")
+    return format_decimal(rounded, format="#,##0." + "0" * decimals)
 
 
 def duration(minutes: float | None) -> str:

@@ -89,3 +89,12 @@ capacity_books = 100
     assert [(p.column, p.value) for p in err.value.problems] == [("calendar.language", "de")], err.value.problems
     read = scenario_from_toml_text(base + '[calendar]\nlanguage = " LV "\n', stops_upload=stops)
     assert read.calendar.language == "lv"
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "1,234.5"), ("lt", "1\u00a0234,5"), ("lv", "1\u00a0234,5")])
+def test_numbers_are_written_as_each_language_writes_them(app, lang, expected):
+    from routeplanner.web.pages_text import num
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert num(1234.5) == expected
+        assert num(40.0) == "40" and num(None) == "—"
