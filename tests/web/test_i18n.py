@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
 from test_publishing import publish, store_plan
 
 from routeplanner import store
@@ -98,3 +102,100 @@ def test_numbers_are_written_as_each_language_writes_them(app, lang, expected):
     with app.test_request_context(f"/?lang={lang}"):
         assert num(1234.5) == expected
         assert num(40.0) == "40" and num(None) == "—"
+
+
+# --- nothing left in English ------------------------------------------------------------------------------
+
+TRANSLATIONS = Path(i18n.__file__).parent / "translations"
+
+
+@pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
+def test_every_message_of_the_catalogue_is_translated(lang):
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    with (TRANSLATIONS / "messages.pot").open("rb") as f:
+        template = read_po(f)
+    assert {(m.context, m.id) for m in template if m.id} == {(m.context, m.id) for m in catalogue if m.id}, \
+        "the catalogue is older than the template: run `make messages`"
+    untranslated = [m.id for m in catalogue if m.id and (
+        "fuzzy" in m.flags or not (m.string if isinstance(m.string, str) else all(m.string)))]
+    assert not untranslated
+    assert not [m.id for m in catalogue if m.id and catalogue.check and list(m.check(catalogue))]
+
+
+class _Text(HTMLParser):
+    """The visible text of a page: text nodes, and the attributes a person reads (title, alt,
+    placeholder, aria-label, value of buttons), outside script and style."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("title", "alt", "placeholder", "aria-label") and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(data)
+
+
+def visible(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return [" ".join(t.split()) for t in parser.texts]
+
+
+#: Words that read the same in every language here: formats, units, names of things.
+SAME_EVERYWHERE = {"CSV", "TOML", "JSON", "API", "GPX", "GeoJSON", "PDF", "Excel", "iCalendar", "OR-Tools", "km",
+                   "min", "English", "Lietuvių", "Latviešu", "OpenStreetMap", "Leaflet", "ODbL", "GeoNames", "ISO",
+                   "IANA", "HH:MM", "webcal"}
+
+
+def _data_words(app) -> set[str]:
+    """Names that come from the data (stops, vans, the scenario), not from the interface."""
+    with db.new_session(app) as s:
+        scenarios = [row.to_model() for row in s.scalars(select(store.ScenarioRow))]
+        plans = [row.label for row in s.scalars(select(store.PlanRow))]
+    words = set(plans)
+    for sc in scenarios:
+        words |= {sc.name, sc.depot.name} | {v.name for v in sc.vehicles}
+        words |= {st.name for st in sc.stops} | {st.id for st in sc.stops}
+    return {w for w in words if w}
+
+
+def _english_left(text: str, data: set[str]) -> str:
+    """What of a text node still reads as English words once data, numbers and the like are gone."""
+    for word in sorted(data | set(i18n.NAMES.values()), key=len, reverse=True):
+        text = text.replace(word, " ")
+    text = re.sub(r"\S*/\S*", " ", text)  # addresses and paths
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", text)
+    return " ".join(w for w in words if w not in SAME_EVERYWHERE and not re.fullmatch(r"[A-Z]{1,3}\d*", w))
+
+
+@pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
+def test_no_visible_string_is_left_in_english(app, client, lang):
+    plan_id = store_plan(app)
+    publish(client, plan_id)
+    pages = ["/", "/scenarios/new", f"/scenarios/{SAMPLE_ID}", f"/scenarios/{SAMPLE_ID}/edit",
+             f"/plans/{plan_id}", f"/plans/{plan_id}/driver", f"/plans/{plan_id}/driver/1",
+             f"/plans/{plan_id}/timetable", f"/plans/{plan_id}/poster", f"/scenarios/{SAMPLE_ID}/timetable",
+             "/compare", f"/compare?plans={plan_id}&plans={plan_id}", "/no-such-page"]
+    data = _data_words(app)
+    left = {}
+    for page in pages:
+        english = set(visible(client.get(page + ("&" if "?" in page else "?") + "lang=en").get_data(as_text=True)))
+        response = client.get(page + ("&" if "?" in page else "?") + f"lang={lang}")
+        for text in visible(response.get_data(as_text=True)):
+            rest = _english_left(text, data)
+            if rest and text in english:  # the same words in English and in this language
+                left.setdefault(page, []).append(text)
+    assert not left, left
