@@ -194,9 +194,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from routeplanner.checker import check_plan, format_report
-    from routeplanner.io import load_scenario, read_plan_json
+    from routeplanner.io import read_plan_json
 
-    scenario = load_scenario(args.scenario)
+    scenario, _warnings = _read_checked(args.scenario)  # addresses looked up as `plan` looked them up
     plan = read_plan_json(args.plan)
     report = check_plan(scenario, plan)
     _print(format_report(report))

@@ -62,7 +62,8 @@ def test_every_rokiskis_settlement_by_name_is_its_own_point_or_a_doubt_or_not_fo
     (the file's own names for two places OSM names otherwise).  Never a wrong point without a word."""
     import csv
 
-    from routeplanner.geocoding import GeocodingConfig, build, distance_km
+    from routeplanner.datachecks import distance_km
+    from routeplanner.geocoding import GeocodingConfig, build
 
     geo = build(GeocodingConfig(provider="gazetteer", gazetteer=str(GEODATA / "osm_LT_LV_places_2019.csv"),
                                 countries=("LT",))).focused(near=ROKISKIS_LIBRARY)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from routeplanner.datachecks import GEOCODE_AMBIGUOUS, GEOCODE_FALLBACK
+from routeplanner.datachecks import GEOCODE_AMBIGUOUS, GEOCODE_FALLBACK, distance_km
 from routeplanner.errors import RoutePlannerError
 
 PROVIDERS = ("none", "nominatim", "gazetteer")
@@ -64,7 +64,6 @@ TIMEOUT_S = 10.0
 _AREA_TYPES = frozenset({"country", "state", "region", "province", "county", "state_district", "municipality"})
 #: Nominatim's place_rank of a county and anything coarser.
 _AREA_RANK = 12
-EARTH_RADIUS_KM = 6371.0088
 
 
 class GeocodingFailed(RoutePlannerError):
@@ -156,12 +155,6 @@ class Found:
     label: str
     doubts: tuple[Doubt, ...] = ()
     candidates: tuple[Candidate, ...] = ()
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
 def _candidate(location) -> Candidate:
