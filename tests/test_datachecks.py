@@ -163,6 +163,15 @@ def test_a_short_row_is_a_warning_naming_the_columns_read_as_empty(tmp_path):
     assert "the last 5 (service_minutes, window_start, window_end, days, priority) are read as empty" in w.why
 
 
+def test_in_a_file_of_two_rows_the_header_sets_the_field_count(tmp_path):
+    (tmp_path / "stops.csv").write_text("name,lat,lon,loans_per_visit,frequency\nA,55.9,25.6,10\n"
+                                        "B,55.8,25.5,10,weekly\n", encoding="utf-8")
+    text = (SAMPLES["rokiskis"] / "scenario.toml").read_text(encoding="utf-8")
+    (tmp_path / "scenario.toml").write_text(text.replace("weeks = 2", "weeks = 1"), encoding="utf-8")
+    (w,) = checked(tmp_path / "scenario.toml")[1]
+    assert (w.kind, w.row) == (FIELD_COUNT, 2) and "row 2 has 4 fields where the header has 5" in w.why
+
+
 def test_a_short_row_whose_values_do_not_fit_is_one_problem(tmp_path):
     def split(lines):  # a line break inside the name: the row is cut in two
         lines[14:15] = ["juzintai,Jūžintai", "school,55.7738,25.6759,41,weekly,,,,,"]

@@ -855,8 +855,13 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None,
         data.append(row)
     reader = _RowReader(file, cols, geocoder)
     _check_lookups(reader, data, geocoder)
+    # The field count of the file's rows: the header's, unless most rows have another (a program
+    # that pads every row with empty fields), so that one odd row cannot set the rule.
     widths = collections.Counter(r.width for r in data if r.width is not None)
-    common = widths.most_common(1)[0][0] if widths else None
+    common = None
+    if widths:
+        most = max(widths.values())
+        common = cols.width if widths.get(cols.width) == most else widths.most_common(1)[0][0]
     stops: list[Stop] = []
     rows_of: dict[str, int] = {}
     geocoded: dict[str, str] = {}
