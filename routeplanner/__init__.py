@@ -13,6 +13,8 @@ own module and may change::
 * the domain model (:mod:`routeplanner.model`): what a scenario and a plan are;
 * :func:`solve` and :class:`SearchParams` (:mod:`routeplanner.solver`);
 * :func:`check_plan` (:mod:`routeplanner.checker`), the independent judge of any plan;
+* :func:`check_scenario` (:mod:`routeplanner.datachecks`), the warnings about the data before planning
+  (:class:`DataWarning`; the readers fill an :class:`ImportNotes` with what they found on the way);
 * the readers and writers of the scenario TOML, the stops table and the plan JSON;
 * the errors (:mod:`routeplanner.errors`): bad input raises :class:`InputError`
   with every problem at once.
@@ -54,6 +56,7 @@ from routeplanner.model import (
 _LAZY_FROM: dict[str, tuple[str, ...]] = {
     "routeplanner.solver": ("SearchParams", "solve"),
     "routeplanner.checker": ("check_plan",),
+    "routeplanner.datachecks": ("DataWarning", "ImportNotes", "check_scenario"),
     # readers and writers: the scenario TOML, the stops table, the plan JSON
     "routeplanner.io": ("dump_scenario_toml", "load_scenario", "plan_from_dict", "plan_to_dict", "read_plan_json",
                         "read_stops", "read_stops_bytes", "scenario_from_toml_text", "write_plan_json",

@@ -3,11 +3,12 @@
     routeplanner plan SCENARIO.toml [--json FILE] [--csv FILE] [--time-limit S] [--reproducible [N]]
                                     [--base PLAN.json [--replan keep|free]]
     routeplanner check SCENARIO.toml PLAN.json
+    routeplanner validate SCENARIO.toml [--stops-out FILE]     (the checks before planning)
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
     routeplanner db upgrade                                   (the database schema to this version)
 
-Exit codes: 0 fine, 1 the checker found violations, 2 bad input (every
+Exit codes: 0 fine (``validate``: also with warnings), 1 the checker found violations, 2 bad input (every
 problem is printed, with file, row, column, value and what was expected; the
 first 100 of them, and how many more there are).  Input past a limit of
 :mod:`routeplanner.limits` (a file too large, more than 2,000 stops, a time
@@ -59,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--quiet", action="store_true", help="print only the totals")
 
+    validate = sub.add_parser(
+        "validate", help="read a scenario and print the warnings about its data before planning",
+        description="Reads the scenario and its stops (geocoding addresses, see README: Geocoding) and prints "
+        "what is probably a mistake: stops far outside the area of the others, two stops on one spot, rows with "
+        "fewer fields than the header, frequencies the cycle cannot hold, loans beyond the vans, doubtful "
+        "geocoding. Exit code 0 with or without warnings, 2 when the input is refused.",
+    )
+    validate.add_argument("scenario", help="scenario TOML file")
+    validate.add_argument("--stops-out", metavar="FILE",
+                          help="write the stops as read (geocoded coordinates filled in) to this CSV, to correct them")
+
     check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
     check.add_argument("scenario", help="scenario TOML file")
     check.add_argument("plan", help="plan JSON file")
@@ -92,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plan(args: argparse.Namespace) -> int:
     from routeplanner import collation, limits
-    from routeplanner.io import load_scenario, write_plan_json, write_visits_csv
+    from routeplanner.io import write_plan_json, write_visits_csv
     from routeplanner.report import format_timetable, format_totals
     from routeplanner.solver import solve
 
@@ -105,7 +117,8 @@ def _plan(args: argparse.Namespace) -> int:
                                        f"a whole number > 0 and at most {limits.MAX_WORK_LIMIT:,}")])
     if args.replan is not None and args.base is None:
         raise InputError([_arg_problem("--replan", args.replan, "--base PLAN.json with it (the plan to re-plan from)")])
-    scenario = load_scenario(args.scenario)
+    scenario, warnings = _read_checked(args.scenario)
+    _print_warnings(warnings, "before planning")
     replanned = None
     if args.base is not None:
         from routeplanner.io import read_plan_json
@@ -134,11 +147,58 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_checked(path: str):
+    """The scenario at ``path``, addresses geocoded with the ``ROUTEPLANNER_GEOCODER*`` settings
+    and its ``[geocoding]``, and the warnings of the checks before planning."""
+    from routeplanner.config import Settings
+    from routeplanner.datachecks import ImportNotes, check_scenario
+    from routeplanner.errors import Problem
+    from routeplanner.io import load_scenario
+
+    settings = Settings.from_env()
+    wrong = settings.geocoding_problems()
+    if wrong:
+        raise InputError([Problem("environment", None, text.split("=", 1)[0], "", text) for text in wrong])
+    notes = ImportNotes()
+    scenario = load_scenario(path, geocoding=settings.geocoding(), notes=notes)
+    return scenario, check_scenario(scenario, notes)
+
+
+def _print_warnings(warnings, when: str) -> None:
+    if not warnings:
+        return
+    n = len(warnings)
+    lines = [f"routeplanner: {n} warning{'s' if n != 1 else ''} {when} (the plan is made all the same; "
+             "correct the data if they are right):"]
+    lines += [f"  - {w}" for w in warnings]
+    _print("\n".join(lines), file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from routeplanner.io import write_stops_csv
+
+    scenario, warnings = _read_checked(args.scenario)
+    n = len(warnings)
+    head = (f"{scenario.name}: {len(scenario.stops)} stops, depot {scenario.depot.name} "
+            f"({scenario.depot.lat:g}, {scenario.depot.lon:g}), a {scenario.cycle.weeks}-week cycle, "
+            f"{len(scenario.vehicles)} vehicle{'s' if len(scenario.vehicles) != 1 else ''}")
+    if warnings:
+        lines = [head, f"{n} warning{'s' if n != 1 else ''}: correct the data, or plan anyway if it is right"]
+        lines += [f"  - {w}" for w in warnings]
+    else:
+        lines = [head, "no warnings: ready to plan"]
+    _print("\n".join(lines))
+    if args.stops_out:
+        write_stops_csv(scenario.stops, args.stops_out)
+        print(f"stops written to {args.stops_out}", file=sys.stderr)
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     from routeplanner.checker import check_plan, format_report
-    from routeplanner.io import load_scenario, read_plan_json
+    from routeplanner.io import read_plan_json
 
-    scenario = load_scenario(args.scenario)
+    scenario, _warnings = _read_checked(args.scenario)  # addresses looked up as `plan` looked them up
     plan = read_plan_json(args.plan)
     report = check_plan(scenario, plan)
     _print(format_report(report))
@@ -255,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(args)
         if args.command == "db":
             return _db_upgrade(args)
+        if args.command == "validate":
+            return _validate(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)

@@ -37,6 +37,12 @@ bound                          value         why
                                              walks them recursively (routeplanner.io.nesting)
 ``MAX_LISTED_PROBLEMS``        100           problems listed in one error; the rest are
                                              counted ("and 2,734 more problems")
+``MAX_GAZETTEER_BYTES``        256 MiB       a gazetteer file (read whole, once per process):
+                                             GeoNames' dump of one country is a few MB, the
+                                             OSM places of LT and LV 2 MB
+``MAX_GEOCODE_LOOKUPS``        300           addresses sent to an online geocoder for one file
+                                             (not counting those in its cache): Nominatim
+                                             answers one a second, so 5 minutes
 =============================  ============  ===================================================
 
 Scenario
@@ -107,6 +113,8 @@ MAX_XLSX_PART_BYTES = 8 * MIB
 MAX_XLSX_PARTS = 1_000
 MAX_NESTING = 32
 MAX_LISTED_PROBLEMS = 100
+MAX_GAZETTEER_BYTES = 256 * MIB
+MAX_GEOCODE_LOOKUPS = 300
 
 # --- scenario --------------------------------------------------------------------
 

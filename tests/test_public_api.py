@@ -10,12 +10,14 @@ import sys
 import pytest
 
 import routeplanner
-from routeplanner import checker, errors, io, model, solver
+from routeplanner import checker, datachecks, errors, io, model, solver
 
 PUBLIC = [
     "Break",
     "Cycle",
+    "DataWarning",
     "Frequency",
+    "ImportNotes",
     "InputError",
     "Place",
     "Plan",
@@ -36,6 +38,7 @@ PUBLIC = [
     "Vehicle",
     "Visit",
     "check_plan",
+    "check_scenario",
     "dump_scenario_toml",
     "load_scenario",
     "plan_from_dict",
@@ -57,7 +60,7 @@ def test_all_is_pinned():
 
 
 def test_every_name_resolves_to_its_home_module():
-    homes = (model, errors, solver, checker, io)
+    homes = (model, errors, solver, checker, datachecks, io)
     for name in routeplanner.__all__:
         value = getattr(routeplanner, name)
         assert any(getattr(home, name, None) is value for home in homes), name

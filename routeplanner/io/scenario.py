@@ -27,7 +27,17 @@ from routeplanner import limits
 from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
-from routeplanner.io.stops import Geocoder, parse_time, parse_weekday, read_stops, read_stops_bytes
+from routeplanner.datachecks import DEPOT, DataWarning, ImportNotes
+from routeplanner.geocoding import GeocodingConfig, with_settings
+from routeplanner.geocoding import build as build_geocoder
+from routeplanner.io.stops import (
+    Geocoder,
+    geocode_address,
+    parse_time,
+    parse_weekday,
+    read_stops,
+    read_stops_bytes,
+)
 from routeplanner.model import (
     LANGUAGES,
     WEEKDAYS,
@@ -47,8 +57,9 @@ from routeplanner.model import (
 # offered before then would be accepted here and fail every solve.
 TRAVEL_METHODS = ("haversine", "geodesic", "matrix")
 
-_TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver", "calendar")
-_DEPOT_KEYS = ("name", "lat", "lon")
+_TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver", "calendar", "geocoding")
+_DEPOT_KEYS = ("name", "lat", "lon", "address")
+_GEOCODING_KEYS = ("provider", "url", "user_agent", "min_delay_s", "gazetteer", "countries")
 _CYCLE_KEYS = ("weeks", "days", "start_date")
 _VEHICLE_KEYS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
 _TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix")
@@ -94,6 +105,10 @@ class _Checker:
 
     def bad(self, key: str, value: Any, expected: str) -> None:
         self.problems.append(Problem(self.file, None, key, _show(value), expected))
+
+    def problems_keys(self) -> set[str]:
+        """The tables (``geocoding`` of ``geocoding.url``) that have a problem so far."""
+        return {p.column.split(".", 1)[0] for p in self.problems if p.file == self.file}
 
     def table(self, data: dict, key: str, allowed: tuple[str, ...], *, required: bool = False,
               expected: str = "") -> dict | None:
@@ -179,17 +194,123 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _depot(c: _Checker, data: dict) -> Place | None:
+@dataclass
+class _DepotTable:
+    """``[depot]`` as read: coordinates, or an address still to geocode."""
+
+    name: str
+    lat: float | None
+    lon: float | None
+    address: str | None
+
+
+def _depot(c: _Checker, data: dict) -> _DepotTable | None:
     tbl = c.table(data, "depot", _DEPOT_KEYS, required=True,
-                  expected="a [depot] table with the name, lat and lon of the bookmobile's base")
+                  expected="a [depot] table with the name, and lat and lon (or the address) of the bookmobile's base")
     if tbl is None:
         return None
     name = c.text(tbl, "depot.", "name", DEFAULT_DEPOT_NAME, "the depot's name (text)")
+    address = None
+    if "address" in tbl:
+        address = c.text(tbl, "depot.", "address", None, "the depot's address, looked up when lat and lon are not given")
+        if address is None:
+            return None
+        if "lat" not in tbl and "lon" not in tbl:
+            return _DepotTable(name, None, None, address) if name is not None else None
     lat = c.real(tbl, "depot.", "lat", _REQUIRED, lambda v: -90 <= v <= 90, "a latitude in degrees, -90 to 90")
     lon = c.real(tbl, "depot.", "lon", _REQUIRED, lambda v: -180 <= v <= 180, "a longitude in degrees, -180 to 180")
     if name is None or lat is None or lon is None:
         return None
-    return Place(name, lat, lon)
+    return _DepotTable(name, lat, lon, address)
+
+
+def _locate_depot(c: _Checker, depot: _DepotTable | None, geocoder: Geocoder | None,
+                  notes: ImportNotes | None) -> Place | None:
+    """The depot's place: its coordinates, or its address geocoded (doubts become warnings)."""
+    if depot is None:
+        return None
+    if depot.lat is not None and depot.lon is not None:
+        return Place(depot.name, depot.lat, depot.lon)
+    assert depot.address is not None
+    found = geocode_address(geocoder, depot.address)
+    if isinstance(found, str):
+        c.bad("depot.address", depot.address, found.replace("coordinates, or an address", "lat and lon, or an address"))
+        return None
+    lat, lon, doubts = found
+    if notes is not None:
+        notes.geocoded[DEPOT] = depot.address
+        notes.warnings += [DataWarning(kind, c.file, None, "depot.address", depot.address, why, DEPOT)
+                           for kind, why in doubts]
+    return Place(depot.name, lat, lon)
+
+
+def _geocoding(c: _Checker, data: dict, base_dir: Path, defaults: GeocodingConfig | None) -> GeocodingConfig | None:
+    """``[geocoding]`` over ``defaults`` (the ``ROUTEPLANNER_GEOCODER*`` settings on the command line)."""
+    config = defaults or GeocodingConfig()
+    tbl = c.table(data, "geocoding", _GEOCODING_KEYS)
+    if tbl is None:
+        return None
+    if not tbl:
+        return config
+    ok = True
+    changes: dict[str, Any] = {}
+    for key in ("provider", "url", "user_agent"):
+        if key in tbl:
+            changes[key] = c.text(tbl, "geocoding.", key, None, "text")
+            ok = ok and changes[key] is not None
+    if "min_delay_s" in tbl:
+        changes["min_delay_s"] = c.real(tbl, "geocoding.", "min_delay_s", None, lambda v: 0 <= v <= 60,
+                                        "seconds between requests, 0 to 60")
+        ok = ok and changes["min_delay_s"] is not None
+    if "gazetteer" in tbl:
+        expected = "the path of a gazetteer file (GeoNames, or a CSV of places), relative to the scenario file"
+        text = c.text(tbl, "geocoding.", "gazetteer", None, expected)
+        path = (base_dir / text).resolve() if text is not None else None
+        if path is not None and not path.is_file():
+            c.bad("geocoding.gazetteer", text, f"{expected}; {path} does not exist")
+            path = None
+        ok = ok and path is not None
+        changes["gazetteer"] = str(path) if path else None
+        changes.setdefault("provider", "gazetteer")
+    if "countries" in tbl:
+        value = tbl["countries"]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            c.bad("geocoding.countries", value, 'country codes, such as ["LT", "LV"]')
+            ok = False
+        else:
+            changes["countries"] = tuple(v.strip().upper() for v in items)
+    if not ok:
+        return None
+    config = with_settings(config, **changes)
+    for key, value, expected in config.problems():
+        c.bad(f"geocoding.{key}", value, expected)
+        ok = False
+    return config if ok else None
+
+
+def _refuse_addresses(address: str):
+    raise ValueError("the [geocoding] settings are wrong: see the problems with geocoding.*")
+
+
+def _geocoder(c: _Checker, given: Geocoder | None, config: GeocodingConfig | None,
+              calendar: CalendarSettings | None) -> Geocoder | None:
+    """The geocoder of this scenario: the one given (the web service's), else the one of ``config``;
+    kept to ``config.countries``, else the calendar's country."""
+    geocoder = given
+    if geocoder is None and config is None and "geocoding" in c.problems_keys():
+        return _refuse_addresses  # its settings are wrong: say so for each address, not "no geocoder"
+    if geocoder is None and config is not None and config.provider != "none":
+        try:
+            geocoder = build_geocoder(config)
+        except InputError as err:
+            c.problems += [Problem(p.file, p.row, "geocoding.gazetteer", p.value, p.expected) for p in err.problems]
+            return None
+    countries = (config.countries if config is not None else ()) or (
+        (calendar.country,) if calendar is not None and calendar.country else ())
+    if countries and hasattr(geocoder, "focused"):
+        geocoder = geocoder.focused(countries=countries)  # type: ignore[union-attr]
+    return geocoder
 
 
 def _cycle(c: _Checker, data: dict) -> Cycle | None:
@@ -439,7 +560,7 @@ def _closed_dates(c: _Checker, value: Any) -> tuple[Closure, ...] | None:
 
 
 def _stops(c: _Checker, data: dict, base_dir: Path, geocoder: Geocoder | None,
-           stops_upload: tuple[str, bytes] | None) -> tuple[Stop, ...] | None:
+           stops_upload: tuple[str, bytes] | None, notes: ImportNotes | None) -> tuple[Stop, ...] | None:
     expected = "the path of the stops table (CSV or .xlsx), relative to the scenario file"
     rel = c.text(data, "", "stops", _REQUIRED, expected)
     if rel is None:
@@ -447,12 +568,12 @@ def _stops(c: _Checker, data: dict, base_dir: Path, geocoder: Geocoder | None,
     try:
         if stops_upload is not None:
             filename, blob = stops_upload
-            return read_stops_bytes(blob, filename, geocoder=geocoder)
+            return read_stops_bytes(blob, filename, geocoder=geocoder, notes=notes)
         path = Path(rel) if Path(rel).is_absolute() else base_dir / rel
         if not path.is_file():
             c.bad("stops", rel, f"{expected}; {path} does not exist")
             return None
-        return read_stops(path, geocoder=geocoder)
+        return read_stops(path, geocoder=geocoder, notes=notes)
     except InputError as err:
         c.problems.extend(err.problems)
         c.more += err.omitted
@@ -477,6 +598,8 @@ def scenario_from_toml_text(
     source_name: str = "scenario.toml",
     geocoder: Geocoder | None = None,
     stops_upload: tuple[str, bytes] | None = None,
+    geocoding: GeocodingConfig | None = None,
+    notes: ImportNotes | None = None,
 ) -> Scenario:
     """A scenario from TOML text; the code path of :func:`load_scenario`.
 
@@ -485,6 +608,13 @@ def scenario_from_toml_text(
     passes ``stops_upload=(filename, bytes)`` when the stops table was uploaded
     with the TOML rather than saved next to it; the ``stops`` key must still
     be there (the contract requires it) but is then not opened.
+
+    Addresses (the depot's, and stops without lat and lon) are looked up with
+    ``geocoder`` when one is given, else with the geocoder of ``[geocoding]``
+    over ``geocoding`` (the command line passes the ``ROUTEPLANNER_GEOCODER*``
+    settings).  ``notes`` (when given) gets what the checks before planning
+    need: each stop's row, what was geocoded, and the warnings found while
+    reading (:mod:`routeplanner.datachecks`).
 
     Raises :class:`InputError` listing every problem of the TOML and of the
     stops table.
@@ -506,14 +636,21 @@ def scenario_from_toml_text(
         if key not in _TOP_KEYS:
             c.bad(key, value, "a known top-level key: " + ", ".join(_TOP_KEYS))
     name = c.text(data, "", "name", _REQUIRED, "the scenario's name (text)")
-    depot = _depot(c, data)
+    depot_table = _depot(c, data)
     cycle = _cycle(c, data)
     vehicles = _vehicles(c, data)
     travel = _travel(c, data, base)
     solver = _solver(c, data)
     calendar = _calendar(c, data)
+    if notes is not None:
+        notes.source = source_name
+    geocoder = _geocoder(c, geocoder, _geocoding(c, data, base, geocoding), calendar)
+    depot = _locate_depot(c, depot_table, geocoder, notes)
+    if depot is not None and hasattr(geocoder, "focused"):
+        # Of namesakes, the stops take the ones nearest the depot: a bookmobile serves its district.
+        geocoder = geocoder.focused(near=(depot.lat, depot.lon))  # type: ignore[union-attr]
     # Read the stops even when the TOML has problems, so all are reported at once.
-    stops = _stops(c, data, base, geocoder, stops_upload)
+    stops = _stops(c, data, base, geocoder, stops_upload, notes)
     if cycle is not None and vehicles is not None:
         # Size of the whole: route-days, and the visits the stops ask for.
         c.problems += limits.size_problems(
@@ -527,7 +664,8 @@ def scenario_from_toml_text(
                     solver=solver, source=source_name, calendar=calendar)
 
 
-def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scenario:
+def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None, geocoding: GeocodingConfig | None = None,
+                  notes: ImportNotes | None = None) -> Scenario:
     """The scenario described by the TOML file at ``path`` (stops read relative to it).
 
     Raises :class:`InputError` listing every problem of the TOML and of the
@@ -539,7 +677,8 @@ def load_scenario(path: str | Path, *, geocoder: Geocoder | None = None) -> Scen
         text = limits.read_limited(path, limits.MAX_SCENARIO_BYTES, "a scenario file").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(str(path), None, "", "", "a TOML file in UTF-8 encoding")]) from None
-    return scenario_from_toml_text(text, base_dir=path.parent, source_name=str(path), geocoder=geocoder)
+    return scenario_from_toml_text(text, base_dir=path.parent, source_name=str(path), geocoder=geocoder,
+                                   geocoding=geocoding, notes=notes)
 
 
 # --- writing ------------------------------------------------------------------

@@ -22,7 +22,9 @@ the value and what was expected.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
+import dataclasses
 import io
 import itertools
 import math
@@ -32,9 +34,10 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from routeplanner import text as text_rule
+from routeplanner.datachecks import FIELD_COUNT, DataWarning, ImportNotes
 from routeplanner.errors import InputError, Problem
 from routeplanner.formats import shown
 from routeplanner.io.cells import safe_cell, unsafe_cell
@@ -70,8 +73,10 @@ from routeplanner.model import (
 )
 from routeplanner.travel import DEPOT_ID
 
-#: ``geocoder(address) -> (lat, lon)``, or None when the address is not found.
-Geocoder = Callable[[str], "tuple[float, float] | None"]
+#: ``geocoder(address)``: ``(lat, lon)``, or a :class:`routeplanner.geocoding.Found` (the point and
+#: its doubts, which become warnings), or None when the address is not found.  An exception is that
+#: address's problem.  A :class:`routeplanner.geocoding.Geocoding` is one.
+Geocoder = Callable[[str], Any]
 
 #: Canonical column names, in the order :func:`write_stops_csv` writes them.
 STOP_COLUMNS: tuple[str, ...] = (
@@ -545,6 +550,7 @@ class _Columns:
     header: dict[str, str]
     header_row: int  # 1-based
     width: int  # fields in the header row, trailing empty ones included
+    named: int  # fields up to the last header that is not empty
     language: str | None  # "lt" / "lv" when the headers say so, for day letters
     cells: list[str]  # the header row as written
 
@@ -619,7 +625,34 @@ def _columns(row: _Row, file: str, problems: list[Problem]) -> _Columns:
         if column not in index:
             problems.append(Problem(file, h + 1, column, "", _alias_hint(column)))
     width = row.width if row.width is not None else len(header)
-    return _Columns(index, titles, row.number, width, day_language, list(header))
+    named = max((i + 1 for i, title in enumerate(header) if title), default=0)
+    return _Columns(index, titles, row.number, width, named, day_language, list(header))
+
+
+_GEOCODE_EXPECTED = "coordinates, or an address that can be geocoded"
+
+
+def geocode_address(geocoder: Geocoder | None, address: str) -> tuple[float, float, tuple] | str:
+    """``address`` through ``geocoder``: ``(lat, lon, doubts)`` (each doubt ``(kind, why)``), or
+    the expected-text of the problem when there is no point (no geocoder, no match, a failure)."""
+    expected = _GEOCODE_EXPECTED
+    if geocoder is None:
+        return expected + " (no geocoder is configured: fill in lat and lon, or see README: Geocoding)"
+    try:
+        found = geocoder(address)
+    except Exception as exc:  # a network service: any failure is this address's problem
+        return f"{expected} (the geocoder failed: {exc})"
+    if found is None:
+        return expected + " (the geocoder found no place of that name)"
+    doubts: tuple = ()
+    if hasattr(found, "doubts"):  # a routeplanner.geocoding.Found
+        doubts = tuple((d.kind, d.why) for d in found.doubts)
+        lat, lon = float(found.lat), float(found.lon)
+    else:
+        lat, lon = float(found[0]), float(found[1])
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return expected + f" (the geocoder answered {lat}, {lon})"
+    return lat, lon, doubts
 
 
 class _RowReader:
@@ -629,9 +662,11 @@ class _RowReader:
         self.file = file
         self.cols = cols
         self.geocoder = geocoder
-        self.geocoded: dict[str, tuple[float, float] | str] = {}  # address -> result or error text
+        self.geocoded: dict[str, tuple[float, float, tuple] | str] = {}  # address -> (lat, lon, doubts) or error text
         self.problems: list[Problem] = []
+        self.warnings: list[DataWarning] = []
         self.first_row_of_id: dict[str, int] = {}
+        self.from_address: bool = False  # the last stop's coordinates came from the geocoder
 
     def bad(self, row: int, column: str, value: str, expected: str) -> None:
         self.problems.append(Problem(self.file, row, self.cols.title(column), value, expected))
@@ -671,32 +706,23 @@ class _RowReader:
         if isinstance(found, str):
             self.bad(row, "address", address, found)
             return None
-        return found
+        lat, lon, doubts = found
+        for kind, why in doubts:  # every doubt is said, never used silently
+            self.warnings.append(DataWarning(kind, self.file, row, self.cols.title("address"), address, why))
+        self.from_address = True
+        return lat, lon
 
-    def geocode(self, address: str) -> tuple[float, float] | str:
-        """Coordinates of ``address``, or the expected-text of the problem."""
+    def geocode(self, address: str) -> tuple[float, float, tuple] | str:
+        """Coordinates of ``address`` with the geocoder's doubts ((kind, why), ...), or the
+        expected-text of the problem."""
         if address in self.geocoded:  # one request per distinct address
             return self.geocoded[address]
-        expected = "coordinates, or an address that can be geocoded"
-        result: tuple[float, float] | str
-        if self.geocoder is None:
-            result = expected + " (no geocoder is configured: fill in lat and lon)"
-        else:
-            try:
-                found = self.geocoder(address)
-            except Exception as exc:  # a network service: any failure is this address's problem
-                found, expected = None, f"{expected} (the geocoder failed: {exc})"
-            if found is None:
-                result = expected
-            else:
-                lat, lon = float(found[0]), float(found[1])
-                ok = math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
-                result = (lat, lon) if ok else expected + f" (the geocoder answered {lat}, {lon})"
-        self.geocoded[address] = result
+        self.geocoded[address] = result = geocode_address(self.geocoder, address)
         return result
 
     def stop(self, row: int, cells: list[str]) -> Stop | None:
         before = len(self.problems)
+        self.from_address = False
         c = self.cols.index
         name = self.cell(cells, "name")
         if "name" in c and not name:
@@ -809,7 +835,8 @@ class _RowReader:
         )
 
 
-def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None) -> tuple[Stop, ...]:
+def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None,
+                     notes: ImportNotes | None = None) -> tuple[Stop, ...]:
     problems: list[Problem] = []
     head = list(itertools.islice(rows, _HEADER_SEARCH_ROWS))
     h = _find_header(head)  # may raise _FileRefused
@@ -827,7 +854,17 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
             raise InputError([Problem(file, row.number, "", f"stop {MAX_STOPS + 1:,}", too_many_stops(row.number))])
         data.append(row)
     reader = _RowReader(file, cols, geocoder)
+    _check_lookups(reader, data, geocoder)
+    # The field count of the file's rows: the header's, unless most rows have another (a program
+    # that pads every row with empty fields), so that one odd row cannot set the rule.
+    widths = collections.Counter(r.width for r in data if r.width is not None)
+    common = None
+    if widths:
+        most = max(widths.values())
+        common = cols.width if widths.get(cols.width) == most else widths.most_common(1)[0][0]
     stops: list[Stop] = []
+    rows_of: dict[str, int] = {}
+    geocoded: dict[str, str] = {}
     for row in data:
         if row.wide is not None:
             reader.problems.append(Problem(file, row.number, "", shown(row.wide), f"at most {MAX_COLUMNS} columns"))
@@ -839,40 +876,111 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
                 for i, c in long
             ]
             continue
-        extra = [c for c in row.cells[cols.width:] if c]
-        if row.width is not None and row.width > cols.width and extra:
-            reader.problems.append(Problem(
-                file, row.number, "", shown(", ".join(extra)),
-                f"at most {cols.width} values, like the header row "
-                "(quote decimal commas in a comma-separated file, or use ';' between values)",
-            ))
+        if row.width is not None and row.width > cols.width and any(row.cells[cols.width:]):
+            # The values are in the wrong columns (an unquoted decimal comma shifts the rest of
+            # the row): one problem that says so, not one per column it would blame.
+            reader.problems.append(_field_count_problem(file, row, cols.width, common, _LONG_HINT))
+            continue
+        # A row whose field count is not the file's own (the header's, or what every row has when
+        # a program pads them all with empty fields) may hold its values in the wrong columns.
+        odd = row.width is not None and row.width != common
+        long = odd and row.width > cols.width  # type: ignore[operator]
+        short = odd and row.width < cols.named  # type: ignore[operator]
+        problems_before, warnings_before = len(reader.problems), len(reader.warnings)
         stop = reader.stop(row.number, row.cells)
-        if stop is not None:
-            stops.append(stop)
+        if (long or short) and len(reader.problems) > problems_before:
+            del reader.problems[problems_before:]
+            reader.problems.append(_field_count_problem(
+                file, row, cols.width if long else cols.named, common, _LONG_HINT if long else _SHORT_HINT))
+            continue
+        if stop is None:
+            continue
+        stops.append(stop)
+        rows_of[stop.id] = row.number
+        if reader.from_address:
+            geocoded[stop.id] = stop.address
+        reader.warnings[warnings_before:] = [
+            dataclasses.replace(w, stop_id=stop.id) for w in reader.warnings[warnings_before:]]
+        if long or short:
+            reader.warnings.append(_field_count_warning(file, row, cols, long, stop.id))
     problems += reader.problems
     if not problems and not data:
         problems.append(Problem(file, None, "", "", "at least one stop below the header row"))
     if problems:
         raise InputError(problems)
+    if notes is not None:
+        notes.stops_file = file
+        notes.rows.update(rows_of)
+        notes.geocoded.update(geocoded)
+        notes.warnings += reader.warnings
     return tuple(stops)
+
+
+_LONG_HINT = ("(a decimal comma in a comma-separated file? Quote such numbers, \"55,96\", "
+              "or use ';' between values)")
+_SHORT_HINT = "(a value left out, or a line break inside a cell?), so its values cannot be told apart"
+
+
+def _field_count_problem(file: str, row: _Row, header_fields: int, common: int | None, hint: str) -> Problem:
+    """"row 6 has 12 fields where the header has 11", with the row's values to find it by."""
+    others = f" (and the other rows {common})" if common is not None and common != header_fields else ""
+    return Problem(file, row.number, "", shown(" | ".join(row.cells)),
+                   f"as many fields as the header row: row {row.number} has {row.width} fields where the header "
+                   f"has {header_fields}{others} {hint}")
+
+
+def _field_count_warning(file: str, row: _Row, cols: _Columns, long: bool, stop_id: str) -> DataWarning:
+    """A row read without a problem, but with more or fewer fields than the header."""
+    if long:
+        why = (f"row {row.number} has {row.width} fields where the header has {cols.width}: if a value was "
+               "split in two (a decimal comma in a comma-separated file), the values after it are in the wrong "
+               "columns. Check the row")
+    else:
+        missing = [cols.at(i) for i in range(row.width or 0, cols.named)]
+        why = (f"row {row.number} has {row.width} fields where the header has {cols.named}: the last "
+               f"{len(missing)} ({', '.join(missing)}) are read as empty. If its values belong in other columns, "
+               "correct the row")
+    return DataWarning(FIELD_COUNT, file, row.number, "", shown(" | ".join(row.cells)), why, stop_id)
+
+
+def _check_lookups(reader: _RowReader, data: list[_Row], geocoder: Geocoder | None) -> None:
+    """Refuse, before any is sent, more addresses than an online geocoder may be asked for at once."""
+    most = getattr(geocoder, "max_lookups", None)
+    if most is None:
+        return
+    wanted = {reader.cell(r.cells, "address") for r in data
+              if not reader.cell(r.cells, "lat") and not reader.cell(r.cells, "lon")}
+    wanted.discard("")
+    count = geocoder.uncached(wanted)  # type: ignore[union-attr]
+    if count > most:
+        raise InputError([Problem(
+            reader.file, None, reader.cols.title("address"), f"{count:,} addresses to look up",
+            f"at most {most:,} addresses looked up at once by {geocoder.name} "  # type: ignore[union-attr]
+            "(it answers one a second): fill in lat and lon for some stops, or use a gazetteer "
+            "(README: Geocoding); addresses looked up before are not counted",
+        )])
 
 
 # --- public ------------------------------------------------------------------
 
 
-def read_stops_bytes(data: bytes, filename: str, *, geocoder: Geocoder | None = None) -> tuple[Stop, ...]:
+def read_stops_bytes(data: bytes, filename: str, *, geocoder: Geocoder | None = None,
+                     notes: ImportNotes | None = None) -> tuple[Stop, ...]:
     """Stops from the bytes of an uploaded CSV or .xlsx file named ``filename``.
 
     The suffix of ``filename`` picks the format; problems name ``filename``.
     Raises :class:`InputError` listing the problems of the file (the first
     :data:`~routeplanner.limits.MAX_LISTED_PROBLEMS`, and how many there are).
+    ``notes`` (when given) gets each stop's row, the addresses geocoded, and the
+    warnings found while reading (a row with fewer fields than the header, a
+    doubtful geocoding): see :mod:`routeplanner.datachecks`.
     """
     if len(data) > MAX_INPUT_BYTES:
         raise InputError([too_large(filename, len(data), MAX_INPUT_BYTES, "a stops table")])
     rows = None
     try:
         rows = _rows(data, filename)
-        return _stops_from_rows(_counted(rows, filename), filename, geocoder)
+        return _stops_from_rows(_counted(rows, filename), filename, geocoder, notes)
     except _FileRefused as refused:
         expected = refused.expected
         if refused.row is not None:
@@ -883,14 +991,15 @@ def read_stops_bytes(data: bytes, filename: str, *, geocoder: Geocoder | None = 
             rows.close()  # an xlsx read stopped early closes its workbook now
 
 
-def read_stops(path: str | Path, *, geocoder: Geocoder | None = None) -> tuple[Stop, ...]:
+def read_stops(path: str | Path, *, geocoder: Geocoder | None = None,
+               notes: ImportNotes | None = None) -> tuple[Stop, ...]:
     """Stops from a CSV or .xlsx file; problems name ``path`` as given.
 
     A file larger than :data:`~routeplanner.limits.MAX_INPUT_BYTES` is
     refused before it is read.
     """
     data = read_limited(path, MAX_INPUT_BYTES, "a stops table")
-    return read_stops_bytes(data, str(path), geocoder=geocoder)
+    return read_stops_bytes(data, str(path), geocoder=geocoder, notes=notes)
 
 
 def _number_text(value: float) -> str:

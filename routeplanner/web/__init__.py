@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SOLVE_WORKERS=settings.solve_workers,
         REDIS_URL=settings.redis_url,  # set: solves go to RQ workers, none run in this process
         MAP_TILES=settings.map_tiles,  # None: maps without a background
+        GEOCODING=settings.geocoding(),  # how addresses get coordinates (web.checks)
         MAX_CONTENT_LENGTH=limits.MAX_INPUT_BYTES,  # a stops file, not a data dump
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
@@ -66,6 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _check_tiles(app.config.get("MAP_TILES"))
+    from routeplanner.web import checks
+
+    checks.init_app(app)  # a geocoder whose settings cannot work stops the start, as wrong tiles do
 
     from routeplanner.web import i18n
 

@@ -37,12 +37,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from routeplanner import dates, jobs, services, store
+from routeplanner.datachecks import DataWarning, ImportNotes, check_scenario
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
 from routeplanner.model import Scenario
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
-from routeplanner.web import access, db
+from routeplanner.web import access, checks, db
 from routeplanner.web import jobs as web_jobs
+from routeplanner.web.checks import warning_dict
 from routeplanner.web.api_documents import (
     _iso,
     check_report,
@@ -318,9 +320,12 @@ def _get_job(job_id: int, action: str) -> JobRow:
     return row
 
 
-def _scenario_created(row: ScenarioRow) -> Response:
-    """201 with the new scenario, its address and its ETag."""
-    return _tagged(_created(scenario_dict(row), url_for("api.get_scenario", scenario_id=row.id)), row)
+def _scenario_created(row: ScenarioRow, warnings: list[DataWarning] | None = None) -> Response:
+    """201 with the new scenario, its address and its ETag; ``warnings``: the checks before planning."""
+    body = scenario_dict(row)
+    if warnings is not None:
+        body["warnings"] = [warning_dict(w) for w in warnings]
+    return _tagged(_created(body, url_for("api.get_scenario", scenario_id=row.id)), row)
 
 
 def _created(body: dict[str, Any], location: str, status: int = 201) -> Response:
@@ -351,13 +356,14 @@ def list_scenarios():
 @bp.post("/scenarios")
 def create_scenario():
     access.require(access.EDIT, None)
+    notes = ImportNotes()
     if _is_multipart():
         scenario = scenario_from_upload(uploaded_file(request.files, "stops"), uploaded_file(request.files, "scenario"),
-                                        request.form)
+                                        request.form, notes=notes)
     else:
-        scenario = scenario_from_json(_json_object())
+        scenario = scenario_from_json(_json_object(), notes=notes)
     row = services.create_scenario(db.session(), scenario)
-    return _scenario_created(row)
+    return _scenario_created(row, check_scenario(scenario, notes))
 
 
 @bp.get("/scenarios/<int:scenario_id>")
@@ -410,22 +416,34 @@ def get_stops(scenario_id: int):
 def put_stops(scenario_id: int):
     row = _get_scenario(scenario_id, access.EDIT)
     settings = {"name": row.name, **copy.deepcopy(row.settings or {})}
+    notes = ImportNotes()
     if _is_multipart():
         check = _precondition(row, request.form, form=True)
         upload = uploaded_file(request.files, "stops")
         if upload is None:
             raise InputError([Problem("stops", None, "", "", "a stops table (CSV or .xlsx) uploaded as the 'stops' file")])
         blob = upload.read()
-        scenario = validate_scenario(settings, (upload_name(upload, "stops.csv"), blob))
+        scenario = validate_scenario(settings, (upload_name(upload, "stops.csv"), blob), notes=notes)
     else:
         body = _json_body()
         check = _precondition(row, body if isinstance(body, dict) else None)
         stops = body.get("stops") if isinstance(body, dict) else body
         if isinstance(body, dict) and "stops" not in body:
             raise InputError([Problem("request", None, "stops", "", "the list of stops (required)")])
-        scenario = scenario_from_json(settings, stops=stops)
+        scenario = scenario_from_json(settings, stops=stops, notes=notes)
     row = _save(row, scenario, check)
-    return _tagged(jsonify(stops_dict(row)), row)
+    body = stops_dict(row)
+    body["warnings"] = [warning_dict(w) for w in check_scenario(scenario, notes)]
+    return _tagged(jsonify(body), row)
+
+
+@bp.get("/scenarios/<int:scenario_id>/checks")
+def scenario_checks(scenario_id: int):
+    """The checks before planning of the stored scenario (rows as ``stops[0]`` = 1, as the editor counts)."""
+    row = _get_scenario(scenario_id, access.VIEW)
+    warnings = checks.stored_warnings(row.to_model())
+    return _tagged(jsonify({"scenario_id": row.id, "version": row.version,
+                            "warnings": [warning_dict(w) for w in warnings]}), row)
 
 
 # --- solves -----------------------------------------------------------------------------------------

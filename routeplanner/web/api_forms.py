@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("depot.name", "text", "depot_name", "depot_name"),
     Setting("depot.lat", "float", "depot_lat", "depot_lat"),
     Setting("depot.lon", "float", "depot_lon", "depot_lon"),
+    Setting("depot.address", "text", "depot_address", "depot_address"),  # looked up when lat and lon are empty
     Setting("cycle.weeks", "int", "cycle_weeks", "weeks"),
     Setting("cycle.days", "days", "cycle_days", "days"),
     Setting("cycle.start_date", "text", "cycle_start_date", "start_date"),

@@ -10,6 +10,7 @@ stored unless everything is valid (:class:`~routeplanner.errors.InputError`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -20,10 +21,12 @@ from typing import Any, Iterable, Mapping
 from werkzeug.datastructures import FileStorage
 
 from routeplanner import formats, limits, services, store
+from routeplanner.datachecks import ImportNotes
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
 from routeplanner.io.nesting import deeper_than, nesting_problem
 from routeplanner.model import Scenario
+from routeplanner.web import checks
 from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
 
 #: Travel methods the web service accepts: a matrix file would be a path on
@@ -112,6 +115,25 @@ def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], colu
     return data
 
 
+def _web_geocoding(data: dict[str, Any], source: str, problems: list[Problem]) -> dict[str, Any]:
+    """Refuse a geocoder chosen by the client: the service geocodes with its own (a gazetteer or a
+    server named here would be the service's files and network).  Only ``countries`` may be given."""
+    geocoding = data.get("geocoding")
+    if not isinstance(geocoding, dict):
+        return data
+    data = dict(data)
+    kept = {}
+    for key, value in geocoding.items():
+        if key == "countries":
+            kept[key] = value
+        else:
+            problems.append(Problem(source, None, f"geocoding.{key}", shown(value),
+                                    "only geocoding.countries: the web service looks addresses up with its own "
+                                    "geocoder (ROUTEPLANNER_GEOCODER, set by its administrator)"))
+    data["geocoding"] = kept
+    return data
+
+
 def validate_scenario(
     data: Mapping[str, Any],
     stops_upload: tuple[str, bytes],
@@ -119,23 +141,28 @@ def validate_scenario(
     source: str = "scenario",
     pre_problems: Iterable[Problem] = (),
     rename: Mapping[str, str] | None = None,
+    notes: ImportNotes | None = None,
 ) -> Scenario:
     """The scenario of ``data`` (scenario TOML keys, parsed) with the stops
     table ``stops_upload=(filename, bytes)``, checked by the scenario reader.
 
     Raises one :class:`InputError` with every problem: ``pre_problems``, the
     web's own refusals and all of the reader's.  ``rename`` maps problem
-    columns (dotted TOML keys) to the names the client used.
+    columns (dotted TOML keys) to the names the client used.  Addresses are
+    looked up with the service's geocoder; ``notes`` gets what the checks
+    before planning need (``routeplanner.datachecks``).
     """
     problems = list(pre_problems)
     column = (lambda k: rename.get(k, k)) if rename else (lambda k: k)
     clean = _web_travel({k: v for k, v in data.items() if k not in _META_KEYS}, source, problems, column)
+    clean = _web_geocoding(clean, source, problems)
     clean["stops"] = stops_upload[0]
     scenario = None
     more = 0  # problems the reader counted but did not list
     try:
         scenario = scenario_from_toml_text(
-            to_toml(clean), base_dir="/nonexistent", source_name=source, stops_upload=stops_upload
+            to_toml(clean), base_dir="/nonexistent", source_name=source, stops_upload=stops_upload,
+            geocoder=checks.geocoder(), notes=notes,
         )
     except InputError as err:
         problems += [Problem(p.file, p.row, column(p.column) if p.file == source else p.column, p.value, p.expected)
@@ -149,7 +176,8 @@ def validate_scenario(
     return scenario
 
 
-def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario", stops_file: str = "stops") -> Scenario:
+def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario", stops_file: str = "stops",
+                       notes: ImportNotes | None = None) -> Scenario:
     """A scenario from its JSON form (:func:`scenario_dict`, ``io.jsonform``).
 
     ``stops`` (a list) replaces ``data["stops"]``.  Problems about the stops
@@ -166,10 +194,16 @@ def scenario_from_json(data: Any, *, stops: Any = None, source: str = "scenario"
         data.pop("stops", None)
     blob, problems = stops_csv(stops, stops_file)
     try:
-        return validate_scenario(data, (stops_file + ".csv", blob), source=source, pre_problems=problems)
+        scenario = validate_scenario(data, (stops_file + ".csv", blob), source=source, pre_problems=problems,
+                                     notes=notes)
     except InputError as err:
         raise InputError([_rename_file(p, stops_file + ".csv", stops_file) for p in err.problems],
                          more=err.omitted) from None
+    if notes is not None and notes.stops_file == stops_file + ".csv":
+        notes.stops_file = stops_file
+        notes.warnings[:] = [dataclasses.replace(w, file=stops_file) if w.file == stops_file + ".csv" else w
+                             for w in notes.warnings]
+    return scenario
 
 
 def _rename_file(p: Problem, old: str, new: str) -> Problem:
@@ -194,6 +228,7 @@ def scenario_from_upload(
     stops_file: FileStorage | None,
     toml_file: FileStorage | None,
     form: Mapping[str, Any],
+    notes: ImportNotes | None = None,
 ) -> Scenario:
     """A scenario from an upload: the stops table (CSV/XLSX) plus either a
     scenario TOML file or the form fields of :data:`FORM_FIELDS`.
@@ -244,6 +279,6 @@ def scenario_from_upload(
                 problems += err.problems
                 more = err.omitted
         raise InputError(problems, more=more)
-    return validate_scenario(data, stops_upload, source=source, pre_problems=problems, rename=rename)
+    return validate_scenario(data, stops_upload, source=source, pre_problems=problems, rename=rename, notes=notes)
 
 

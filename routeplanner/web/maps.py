@@ -38,6 +38,7 @@ from flask_babel import ngettext
 
 from routeplanner import formats
 from routeplanner.config import DEFAULT_MAP_TILES
+from routeplanner.datachecks import DEPOT, DataWarning
 from routeplanner.model import WEEKDAYS, Place, Plan, Route, Scenario, calendar_routes, hhmm
 
 #: One colour per weekday (Okabe-Ito, readable by colour-blind people).
@@ -248,11 +249,13 @@ def _depot_layer(depot: Place, label: MapHTML | None = None) -> folium.FeatureGr
 
 
 def _marker(group: folium.FeatureGroup, point: tuple[float, float], colour: str, *, radius: int, weight: int,
-            fill: str, opacity: float, popup: MapHTML, tooltip: MapHTML, dash: str | None = None) -> None:
-    """A round marker with its popup and tooltip (both already inert: :func:`map_text`, :func:`map_html`)."""
+            fill: str, opacity: float, popup: MapHTML, tooltip: MapHTML, dash: str | None = None,
+            class_name: str | None = None) -> None:
+    """A round marker with its popup and tooltip (both already inert: :func:`map_text`, :func:`map_html`);
+    ``class_name`` (ours, never user text) marks its SVG path for the page's tests and styles."""
     folium.CircleMarker(
         point, radius=radius, color=colour, weight=weight, dash_array=dash, fill=True, fill_color=fill,
-        fill_opacity=opacity, popup=Popup(popup), tooltip=_tooltip(tooltip),
+        fill_opacity=opacity, popup=Popup(popup), tooltip=_tooltip(tooltip), class_name=class_name,
     ).add_to(group)
 
 
@@ -344,6 +347,111 @@ def compare_map(plans: Sequence[tuple[str, Plan]], assets: MapAssets) -> folium.
     _depot_layer(depot).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     _fit(m, points)
+    return m
+
+
+#: Stops without a warning on the map of the stops, and those with one.
+STOP_COLOUR = "#0072B2"
+WARNING_COLOUR = "#B00020"
+
+
+def stops_map(scenario: Scenario, warnings: Sequence[DataWarning], assets: MapAssets) -> folium.Map:
+    """The stops before planning: every stop and the depot, the ones with a warning in a layer of
+    their own, drawn larger and red, with the warnings in their popups.  The view holds every
+    point, the far ones too: a stop in the wrong place must show far from the others."""
+    m = _new_map(scenario.depot, assets)
+    by_stop: dict[str, list[DataWarning]] = {}
+    for w in warnings:
+        if w.stop_id is not None:
+            by_stop.setdefault(w.stop_id, []).append(w)
+    flagged = [s for s in scenario.stops if s.id in by_stop]
+    fine = [s for s in scenario.stops if s.id not in by_stop]
+    group = _group(join_html([_swatch(STOP_COLOUR),
+                              map_text(ngettext("Stops (%(num)d)", "Stops (%(num)d)", len(fine)))], sep=""))
+    for stop in fine:
+        _marker(group, (stop.lat, stop.lon), STOP_COLOUR, radius=6, weight=2, fill=STOP_COLOUR, opacity=0.8,
+                popup=_stop_popup(stop, []), tooltip=map_text(stop.name), class_name="stop")
+    group.add_to(m)
+    if flagged:
+        warned = _group(join_html([_swatch(WARNING_COLOUR), map_text(ngettext(
+            "With a warning (%(num)d)", "With a warning (%(num)d)", len(flagged)))], sep=""))
+        for stop in flagged:
+            _marker(warned, (stop.lat, stop.lon), WARNING_COLOUR, radius=10, weight=3, fill="#FFFFFF", opacity=0.9,
+                    popup=_stop_popup(stop, by_stop[stop.id]),
+                    tooltip=map_html("{name} ({what})", name=stop.name, what=_("warning")), class_name="stop-warning")
+        warned.add_to(m)
+    depot = _depot_layer(scenario.depot, map_text(_("Depot")) if DEPOT not in by_stop else map_html(
+        "{d} ({w})", d=_("Depot"), w=_("warning")))
+    depot.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _fit(m, [(scenario.depot.lat, scenario.depot.lon)] + [(s.lat, s.lon) for s in scenario.stops])
+    return m
+
+
+def _stop_popup(stop, warnings: Sequence[DataWarning]) -> MapHTML:
+    lines = [map_html("<strong>{name}</strong>", name=stop.name),
+             map_text(f"{stop.lat:g}, {stop.lon:g}")]
+    if stop.address:
+        lines.append(map_text(stop.address))
+    for w in warnings:
+        where = _("row %(row)d", row=w.row) if w.row is not None else ""
+        lines.append(map_html("<em>{where}</em> {why}", where=where, why=w.why))
+    return join_html(lines)
+
+
+class _DepotPicker(MacroElement):
+    """A click on the map places the depot: a marker there, and the point sent to the page that frames
+    the map (``postMessage`` to our own origin only; the page's script fills in latitude and longitude)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var marker = null;
+            function place(lat, lon) {
+                if (marker) { marker.setLatLng([lat, lon]); }
+                else {
+                    marker = L.circleMarker([lat, lon], {radius: 10, color: "#111111", weight: 3,
+                        fillColor: "#FFFFFF", fillOpacity: 1, className: "depot-pick"}).addTo(map);
+                }
+            }
+            {% if this.start %}place({{ this.start[0] }}, {{ this.start[1] }});{% endif %}
+            map.on("click", function (e) {
+                var lat = Math.round(e.latlng.lat * 1e6) / 1e6, lon = Math.round(e.latlng.lng * 1e6) / 1e6;
+                place(lat, lon);
+                if (window.parent && window.parent !== window) {
+                    window.parent.postMessage({type: "routeplanner:depot", lat: lat, lon: lon}, window.location.origin);
+                }
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, start: tuple[float, float] | None):
+        super().__init__()
+        self._name = "DepotPicker"
+        self.start = start
+
+
+#: Where the depot picker opens without a point: the Baltic states.
+PICKER_CENTRE = Place("", 56.0, 24.0)
+PICKER_ZOOM = 6
+
+
+def depot_picker_map(start: tuple[float, float] | None, around: Sequence[tuple[float, float]],
+                     assets: MapAssets) -> folium.Map:
+    """A map to click the depot on: at ``start`` (the depot so far) when there is one, else around the
+    depots of the other scenarios (``around``), else the Baltic states.  No user text is drawn."""
+    centre = Place("", *start) if start else PICKER_CENTRE
+    m = _new_map(centre, assets)
+    if start:
+        m.options["zoom"] = 13
+    elif around:
+        _fit(m, list(around))
+    else:
+        m.options["zoom"] = PICKER_ZOOM
+    _DepotPicker(start).add_to(m)
     return m
 
 

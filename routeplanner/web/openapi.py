@@ -71,8 +71,27 @@ SCHEMAS: dict[str, Any] = {
     },
     "Depot": {
         "type": "object",
-        "required": ["lat", "lon"],
-        "properties": {"name": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}},
+        "anyOf": [{"required": ["lat", "lon"]}, {"required": ["address"]}],
+        "properties": {"name": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                       "address": {"type": "string", "description": "input only: looked up with the service's "
+                                   "geocoder when lat and lon are absent (answers always have lat and lon)"}},
+    },
+    "DataWarning": {
+        "type": "object",
+        "description": "Something in the data that is probably a mistake; planning may go on (the checks before "
+        "planning: `far-away`, `same-spot`, `field-count`, `frequency`, `capacity`, `geocode-ambiguous`, "
+        "`geocode-fallback`). `row` as in a Problem; `stop_id` names the stop (`depot` for the depot), null for "
+        "the whole scenario.",
+        "required": ["kind", "file", "row", "column", "value", "why", "stop_id"],
+        "properties": {
+            "kind": {"type": "string"},
+            "file": {"type": "string"},
+            "row": {"type": ["integer", "null"]},
+            "column": {"type": "string"},
+            "value": {"type": "string"},
+            "why": {"type": "string"},
+            "stop_id": {"type": ["string", "null"]},
+        },
     },
     "Cycle": {
         "type": "object",
@@ -188,6 +207,9 @@ SCHEMAS: dict[str, Any] = {
             "updated_at": TIMESTAMP,
             "copied_from_id": {"type": ["integer", "null"]},
             "version": VERSION_OUT,
+            "warnings": {"type": "array", "items": _ref("DataWarning"),
+                         "description": "on creation only: the checks before planning, the doubts of the "
+                         "geocoding among them (GET /api/scenarios/{id}/checks gives the checks later)"},
         },
     },
     "ScenarioSummary": {
@@ -209,7 +231,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["scenario_id", "version", "stops"],
         "properties": {"scenario_id": {"type": "integer"}, "version": VERSION_OUT,
-                       "stops": {"type": "array", "items": _ref("Stop")}},
+                       "stops": {"type": "array", "items": _ref("Stop")},
+                       "warnings": {"type": "array", "items": _ref("DataWarning"),
+                                    "description": "on PUT only: the checks before planning of the new stops"}},
+    },
+    "Checks": {
+        "type": "object",
+        "required": ["scenario_id", "version", "warnings"],
+        "properties": {"scenario_id": {"type": "integer"}, "version": VERSION_OUT,
+                       "warnings": {"type": "array", "items": _ref("DataWarning")}},
     },
     "SolveRequest": {
         "type": "object",
@@ -578,6 +608,14 @@ def _paths() -> dict[str, Any]:
                                 k: v for k, v in VERSION_IN.items() if k == "description"}}}}},
                     }},
                     "responses": {"200": _tagged(_ref("StopList")), **_errors(400, 404, 409, 412, 413, 422)}},
+        },
+        "/api/scenarios/{scenario_id}/checks": {
+            "parameters": [SID],
+            "get": {"summary": "The checks before planning: stops far from the others, on one spot, frequencies the "
+                               "cycle cannot hold, loans beyond the vans (rows: stops[0] is row 1, as the stops "
+                               "editor counts)",
+                    "operationId": "getChecks",
+                    "responses": {"200": _tagged(_ref("Checks")), **_errors(404)}},
         },
         "/api/scenarios/{scenario_id}/solve": {
             "parameters": [SID],

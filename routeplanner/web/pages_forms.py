@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from routeplanner import services
+from routeplanner.datachecks import ImportNotes
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record, to_toml
 from routeplanner.io.scenario import TRAVEL_METHODS
 from routeplanner.model import WEEKDAYS, Scenario
+from routeplanner.web import checks
 from routeplanner.web.api_forms import SETTINGS, VEHICLE_SETTINGS, form_value, nest
 
 #: The columns of the stops editor, in the order shown (address travels hidden).
@@ -51,6 +53,8 @@ class SettingsForm:
     depot_name: str = ""
     depot_lat: str = ""
     depot_lon: str = ""
+    #: looked up (the service's geocoder) when latitude and longitude are empty; not stored
+    depot_address: str = ""
     cycle_weeks: str = "1"
     cycle_days: list[str] = field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
     cycle_start_date: str = ""
@@ -129,6 +133,7 @@ class SettingsForm:
             depot_name=get("depot_name", b.depot_name),
             depot_lat=get("depot_lat", b.depot_lat),
             depot_lon=get("depot_lon", b.depot_lon),
+            depot_address=get("depot_address", b.depot_address),
             cycle_weeks=get("cycle_weeks", b.cycle_weeks),
             cycle_days=days,
             cycle_start_date=get("cycle_start_date", b.cycle_start_date),
@@ -246,17 +251,22 @@ def build_scenario(
     stops: tuple[str, bytes],
     *,
     row_map: Mapping[int, int] | None = None,
+    notes: ImportNotes | None = None,
 ) -> Scenario:
     """Settings and a stops table through ``scenario_from_toml_text``.
 
     ``stops`` is ``(filename, bytes)`` of a CSV or .xlsx.  Raises
     :class:`InputError`; with ``row_map`` the stops problems' rows are the
-    editor's row numbers instead of spreadsheet rows.
+    editor's row numbers instead of spreadsheet rows.  Addresses (the
+    depot's, and stops without lat and lon) are looked up with the service's
+    geocoder; ``notes`` gets the warnings found on the way (its rows are
+    the file's rows).
     """
     filename, blob = stops
     try:
         scenario = scenario_from_toml_text(
-            settings.toml(filename), source_name=SETTINGS_SOURCE, stops_upload=(filename, blob)
+            settings.toml(filename), source_name=SETTINGS_SOURCE, stops_upload=(filename, blob),
+            geocoder=checks.geocoder(), notes=notes,
         )
     except InputError as err:
         if row_map is None:

@@ -22,14 +22,16 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from routeplanner import dates, jobs, services, store
+from routeplanner.datachecks import DataWarning, ImportNotes, check_scenario
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS
 from routeplanner.io.cells import safe_cell
 from routeplanner.io.stops import parse_number
 from routeplanner.model import WEEKDAYS
-from routeplanner.web import access, db
+from routeplanner.web import access, checks, db, security
 from routeplanner.web import jobs as web_jobs
-from routeplanner.web.pages import get_job, get_scenario, not_found
+from routeplanner.web.maps import depot_picker_map, render_map, stops_map
+from routeplanner.web.pages import get_job, get_scenario, leaflet_installed, map_assets, not_found
 from routeplanner.web.pages_forms import (
     FORM_TRAVEL_METHODS,
     SETTINGS_SOURCE,
@@ -83,7 +85,10 @@ def index():
 
 
 def _new_page(settings: SettingsForm, problems: list[ShownProblem] | None = None, status: int = 200,
-              copy_name: str = "", copy_from: int | None = None):
+              copy_name: str = "", copy_from: int | None = None, warnings: list[DataWarning] | None = None,
+              prepared: str = "", prepared_name: str = ""):
+    """The new-scenario page.  ``warnings`` with ``prepared`` (the stops as read, as CSV text):
+    the upload's check, shown before anything is stored; ``prepared`` is sent back to create it."""
     others = list(store.scenarios(db.session()))
     return render_template(
         "scenarios/new.html",
@@ -93,7 +98,24 @@ def _new_page(settings: SettingsForm, problems: list[ShownProblem] | None = None
         scenarios=others,
         copy_name=copy_name,
         copy_from=copy_from,
+        warnings=warnings or [],
+        prepared=prepared,
+        prepared_name=prepared_name,
+        picker_url=url_for("scenarios.depot_map", **_point_args(settings.depot_lat, settings.depot_lon)),
+        geocoding=checks.geocoder() is not None,
+        leaflet_ok=leaflet_installed(),
     ), status
+
+
+def _point_args(lat_text: str, lon_text: str) -> dict[str, str]:
+    """``lat`` and ``lon`` for the depot picker's address, when the form holds a point."""
+    try:
+        lat, lon = parse_number(lat_text), parse_number(lon_text)
+    except ValueError:
+        return {}
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        return {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+    return {}
 
 
 @bp.get("/scenarios/new")
@@ -102,24 +124,75 @@ def new_scenario():
     return _new_page(SettingsForm.defaults())
 
 
+#: The stops as read, sent back by the page that shows an upload's warnings (CSV text; the
+#: upload limit holds: web requests are at most MAX_INPUT_BYTES).
+PREPARED_FIELD = "prepared_stops"
+
+
 @bp.post("/scenarios/new")
 def create_scenario():
     access.require(access.EDIT)
     settings = SettingsForm.from_form(request.form, request.form.getlist, base=SettingsForm.defaults())
     upload = request.files.get("stops_file")
-    if upload is None or not upload.filename:
+    prepared = request.form.get(PREPARED_FIELD, "")
+    prepared_name = (request.form.get("prepared_name") or "stops.csv")[:200]
+    if upload is not None and upload.filename:
+        stops = (upload.filename, upload.read())
+        confirmed = False
+    elif prepared:
+        # The coordinator has seen the warnings of these stops and creates the scenario with them.
+        stops = (prepared_name, prepared.encode("utf-8"))
+        confirmed = True
+    else:
         problem = ShownProblem(_("stops file"), None, "", "",
                                _("a stops table (CSV or Excel .xlsx) chosen with the file button"))
         return _new_page(settings, [problem], 422)
-    data = upload.read()
+    notes = ImportNotes()
     try:
-        scenario = build_scenario(settings, (upload.filename, data))
+        scenario = build_scenario(settings, stops, notes=notes)
     except InputError as err:
-        return _new_page(settings, shown_problems(err), 422)
+        kept = prepared if confirmed else ""
+        return _new_page(settings, shown_problems(err), 422, prepared=kept, prepared_name=prepared_name)
+    warnings = check_scenario(scenario, notes)
+    if notes.warnings and not confirmed:
+        # Doubts found while reading (a geocoded address, a row of the wrong length) cannot be shown
+        # again once the file is gone: nothing is stored before the coordinator has seen them.
+        if settings.depot_address and not (settings.depot_lat and settings.depot_lon):
+            settings.depot_lat, settings.depot_lon = repr(scenario.depot.lat), repr(scenario.depot.lon)
+        table = stops_csv(stop_rows_from_scenario(scenario))
+        return _new_page(settings, warnings=warnings, prepared=table.data.decode("utf-8"),
+                         prepared_name=stops[0])
     row = services.create_scenario(db.session(), scenario)
     flash(ngettext("Scenario created with %(num)d stop.", "Scenario created with %(num)d stops.",
                    len(scenario.stops)), "ok")
+    stored = checks.stored_warnings(row.to_model())
+    if stored:
+        flash(ngettext("%(num)d warning about the data: check it before planning.",
+                       "%(num)d warnings about the data: check them before planning.", len(stored)), "warn")
     return redirect(url_for("scenarios.scenario", scenario_id=row.id), 303)
+
+
+@bp.get("/scenarios/depot-map")
+def depot_map():
+    """The map to click the depot on (the new-scenario and settings forms frame it)."""
+    access.require(access.VIEW)
+    start = None
+    args = _point_args(request.args.get("lat", ""), request.args.get("lon", ""))
+    if args:
+        start = (float(args["lat"]), float(args["lon"]))
+    around = [(r.settings["depot"]["lat"], r.settings["depot"]["lon"]) for r in store.scenarios(db.session())]
+    m = depot_picker_map(start, around, map_assets())
+    return security.map_document(render_map(m, _("Click the depot's place")))
+
+
+@bp.get("/scenarios/<int:scenario_id>/check-map")
+def check_map(scenario_id: int):
+    """The stops before planning, the ones with a warning marked (the scenario page frames it)."""
+    row = get_scenario(scenario_id)
+    access.require(access.VIEW, scenario_id)
+    model = row.to_model()
+    m = stops_map(model, checks.stored_warnings(model), map_assets())
+    return security.map_document(render_map(m, _("The stops of %(name)s", name=row.name)))
 
 
 @bp.post("/scenarios/<int:scenario_id>/copy")
@@ -168,6 +241,8 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
         settings = SettingsForm.from_settings(row.name, row.settings)
     problems = problems or []
     bad_rows = {p.row for p in problems if problems_for == "stops" and p.row is not None}
+    warnings = checks.stored_warnings(model)
+    warn_rows = {w.row for w in warnings if w.row is not None}
     finished = [j for j in reversed(row.jobs) if j.status not in jobs.ACTIVE][:RECENT_JOBS]
     plan_form = plan_form or {
         "time_limit_s": num(model.solver.time_limit_s, 1).replace(",", ""),
@@ -183,6 +258,9 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
         stop_rows=stop_rows,
         stop_columns=STOP_COLUMNS,
         bad_rows=bad_rows,
+        warnings=warnings,
+        warn_rows=warn_rows,
+        leaflet_ok=leaflet_installed(),
         settings=settings,
         weekdays=WEEKDAYS,
         travel_methods=FORM_TRAVEL_METHODS if row.settings["travel"]["method"] in FORM_TRAVEL_METHODS

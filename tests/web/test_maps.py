@@ -38,11 +38,13 @@ from routeplanner.web.maps import (
     MapHTML,
     Popup,
     compare_map,
+    depot_picker_map,
     map_html,
     map_text,
     plan_map,
     render_map,
     route_svg,
+    stops_map,
 )
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "Vila ${alert(1)}", "C:\\users\\x",
@@ -179,6 +181,38 @@ def test_compare_map():
     assert out.count("L.circleMarker(") == 6 + 4 + 1
 
 
+def stops_sample():
+    from routeplanner.datachecks import check_scenario
+
+    _plan, scenario = sample_plan()
+    return scenario, check_scenario(scenario)
+
+
+def test_stops_map_marks_the_stops_with_a_warning_and_shows_every_point():
+    scenario, warnings = stops_sample()
+    assert [(w.kind, w.stop_id) for w in warnings] == [("far-away", "far")]
+    out = render_map(stops_map(scenario, warnings, ASSETS), "stops <x>")
+    assert out.count("L.circleMarker(") == len(scenario.stops) + 1  # and the depot
+    assert out.count('"className": "stop-warning"') == 1 and out.count('"className": "stop"') == 5
+    assert "With a warning (1)" in out and "Stops (5)" in out
+    # the view holds the far stop too: a stop in the wrong place must be seen far away
+    bounds = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", out, re.S).group(1))
+    assert bounds[1][0] > 57.5 and bounds[1][1] > 27.0
+    for bad in ("<img src=x", "${alert", "${x}", "C:\\users", "`away`", "Depot <b>", "{{", "{%", "{#", "</script> "):
+        assert bad not in out, bad
+    assert "is 1" in html.unescape(out)  # the warning's text is in the far stop's popup
+
+
+def test_depot_picker_sends_the_click_to_its_own_origin_only():
+    out = render_map(depot_picker_map((55.9644, 25.5912), [], ASSETS))
+    assert 'postMessage({type: "routeplanner:depot", lat: lat, lon: lon}, window.location.origin)' in out
+    assert "place(55.9644, 25.5912);" in out and '"zoom": 13' in out
+    fresh = render_map(depot_picker_map(None, [], ASSETS))
+    assert "place(" in fresh and "place(5" not in fresh and '"zoom": 6' in fresh
+    around = render_map(depot_picker_map(None, [(55.96, 25.59), (56.82, 24.61)], ASSETS))
+    assert "fitBounds" in around
+
+
 NODE_HARNESS = r"""
 const fs = require("fs");
 const calls = [];
@@ -208,10 +242,13 @@ process.stdout.write(JSON.stringify({ alerts, texts }));
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
-@pytest.mark.parametrize("which", ["plan", "compare"])
+@pytest.mark.parametrize("which", ["plan", "compare", "stops"])
 def test_map_javascript_runs_and_shows_names_as_text(tmp_path: Path, which: str):
     plan, scenario = sample_plan()
-    m = plan_map(plan, scenario, ASSETS) if which == "plan" else compare_map([(HOSTILE[1], plan)], ASSETS)
+    if which == "stops":
+        m = stops_map(*stops_sample(), ASSETS)
+    else:
+        m = plan_map(plan, scenario, ASSETS) if which == "plan" else compare_map([(HOSTILE[1], plan)], ASSETS)
     out = render_map(m)
     inline = "\n".join(re.findall(r"<script>(.*?)</script>", out, re.S))
     (tmp_path / "map.js").write_text(inline, encoding="utf-8")

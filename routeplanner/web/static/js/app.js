@@ -2,7 +2,8 @@
  *
  * - solve progress: polls GET /api/jobs/<id> and moves the bar; cancel via the API;
  * - "add another stop" row in the stops editor;
- * - confirmation before deleting, print buttons, the patrons' stop filter.
+ * - confirmation before deleting, print buttons, the patrons' stop filter;
+ * - the depot picker: a click on its map (a frame of this site) fills in latitude and longitude.
  *
  * User text only ever goes into the page through textContent, never innerHTML.
  */
@@ -138,12 +139,34 @@
     });
   }
 
+  function depotPickers() {
+    var pickers = document.querySelectorAll(".depot-picker");
+    if (!pickers.length) { return; }
+    window.addEventListener("message", function (event) {
+      /* only our own map frames, and only the message they send */
+      if (event.origin !== window.location.origin) { return; }
+      var data = event.data;
+      if (!data || data.type !== "routeplanner:depot" || typeof data.lat !== "number" || typeof data.lon !== "number") { return; }
+      Array.prototype.forEach.call(pickers, function (picker) {
+        var frame = picker.querySelector("iframe");
+        if (!frame || frame.contentWindow !== event.source) { return; }
+        var lat = document.getElementById(picker.getAttribute("data-lat-field"));
+        var lon = document.getElementById(picker.getAttribute("data-lon-field"));
+        if (lat) { lat.value = data.lat.toFixed(6); }
+        if (lon) { lon.value = data.lon.toFixed(6); }
+        var said = picker.querySelector(".depot-picked");
+        if (said) { said.textContent = data.lat.toFixed(5) + ", " + data.lon.toFixed(5); }
+      });
+    });
+  }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll(".job[data-job-url]"), watchJob);
     addStopRow();
     confirmations();
     printButtons();
     filters();
+    depotPickers();
   }
 
   if (document.readyState === "loading") {
