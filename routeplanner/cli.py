@@ -3,6 +3,7 @@
     routeplanner plan SCENARIO.toml [--json FILE] [--csv FILE] [--time-limit S] [--reproducible [N]]
                                     [--base PLAN.json [--replan keep|free]]
     routeplanner check SCENARIO.toml PLAN.json
+    routeplanner import-timetable SCENARIO.toml TIMETABLE.csv|.xlsx -o PLAN.json
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
     routeplanner db upgrade                                   (the database schema to this version)
@@ -62,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
     check.add_argument("scenario", help="scenario TOML file")
     check.add_argument("plan", help="plan JSON file")
+
+    imp = sub.add_parser(
+        "import-timetable",
+        help="read today's timetable (CSV or .xlsx) as a plan of the scenario, to check, compare or re-plan from",
+        description="Read a timetable spreadsheet (stop, day, weeks or frequency, arrival, departure, vehicle; "
+        "see README: Today's timetable) as a plan of SCENARIO: its stops and vans by name, id or coordinates, "
+        "legs from the scenario's travel model. The plan is written as JSON for `check`, the compare page and "
+        "`plan --base`.",
+    )
+    imp.add_argument("scenario", help="scenario TOML file")
+    imp.add_argument("timetable", help="timetable file, CSV or Excel .xlsx")
+    imp.add_argument("-o", "--output", metavar="PLAN.json", required=True, help="write the plan here as JSON")
 
     serve = sub.add_parser(
         "serve",
@@ -141,6 +154,28 @@ def _check(args: argparse.Namespace) -> int:
     report = check_plan(scenario, plan)
     _print(format_report(report))
     return 0 if report.ok else 1
+
+
+def _import_timetable(args: argparse.Namespace) -> int:
+    from routeplanner.imported import import_timetable
+    from routeplanner.io import load_scenario, write_plan_json
+    from routeplanner.io.timetable import read_timetable
+    from routeplanner.report import format_totals
+
+    scenario = load_scenario(args.scenario)
+    imported = import_timetable(scenario, read_timetable(args.timetable))
+    for note in imported.notes:
+        _print(f"note: {note}", file=sys.stderr)
+    plan = imported.plan
+    lines = [f"Timetable {args.timetable}: {sum(1 for r in plan.routes if r.visits)} route-days"]
+    lines += format_totals(plan.totals)
+    if plan.unserved:
+        lines.append(f"Not in the timetable: {', '.join(u.name for u in plan.unserved)}")
+    _print("\n".join(lines))
+    write_plan_json(plan, args.output)
+    print(f"plan written to {args.output}; `routeplanner check {args.scenario} {args.output}` judges it",
+          file=sys.stderr)
+    return 0
 
 
 def _on_sigterm_exit() -> None:
@@ -243,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(args)
         if args.command == "db":
             return _db_upgrade(args)
+        if args.command == "import-timetable":
+            return _import_timetable(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)

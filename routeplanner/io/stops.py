@@ -29,6 +29,7 @@ import math
 import re
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -855,6 +856,28 @@ def _stops_from_rows(rows: Iterator[_Row], file: str, geocoder: Geocoder | None)
     if problems:
         raise InputError(problems)
     return tuple(stops)
+
+
+# --- for the other tables read the same way (routeplanner.io.timetable) -------
+
+#: A file that is not a table at all: ``value`` and ``expected`` say why, ``row`` where.
+FileRefused = _FileRefused
+fold = _fold
+
+
+@contextmanager
+def table_rows(data: bytes, filename: str) -> Iterator[Iterator[_Row]]:
+    """The rows of a CSV or .xlsx file, as this reader takes them (counted, cells stripped).
+
+    Raises :class:`FileRefused` (as the rows are read) for a file that is no
+    table, and :class:`InputError` past the row limit; an xlsx read stopped
+    early closes its workbook when the block ends.
+    """
+    rows = _rows(data, filename)
+    try:
+        yield _counted(rows, filename)
+    finally:
+        rows.close()
 
 
 # --- public ------------------------------------------------------------------
