@@ -4,6 +4,7 @@
                                     [--base PLAN.json [--replan keep|free]]
     routeplanner check SCENARIO.toml PLAN.json
     routeplanner import-timetable SCENARIO.toml TIMETABLE.csv|.xlsx -o PLAN.json
+    routeplanner export SCENARIO.toml PLAN.json FILE.xlsx|.csv|.geojson|.gpx|.pdf
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
     routeplanner db upgrade                                   (the database schema to this version)
@@ -75,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("scenario", help="scenario TOML file")
     imp.add_argument("timetable", help="timetable file, CSV or Excel .xlsx")
     imp.add_argument("-o", "--output", metavar="PLAN.json", required=True, help="write the plan here as JSON")
+
+    export = sub.add_parser(
+        "export",
+        help="write a plan as Excel, CSV, GeoJSON, GPX or the driver sheets' PDF (the format from FILE's extension)",
+        description="Write PLAN (a plan of SCENARIO) to FILE; the extension picks the format: .xlsx (the "
+        "timetable and a sheet per route-day), .csv (a row per visit), .geojson (RFC 7946, for a GIS), "
+        ".gpx (a route per route-day, for a sat-nav), .pdf (the driver sheets).",
+    )
+    export.add_argument("scenario", help="scenario TOML file")
+    export.add_argument("plan", help="plan JSON file")
+    export.add_argument("file", help="the file to write: .xlsx, .csv, .geojson, .gpx or .pdf")
 
     serve = sub.add_parser(
         "serve",
@@ -175,6 +187,20 @@ def _import_timetable(args: argparse.Namespace) -> int:
     write_plan_json(plan, args.output)
     print(f"plan written to {args.output}; `routeplanner check {args.scenario} {args.output}` judges it",
           file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from routeplanner.io import load_scenario, read_plan_json
+    from routeplanner.io.exports import export_bytes, format_of
+
+    fmt = format_of(args.file)  # an unknown extension is refused before anything is read
+    scenario = load_scenario(args.scenario)
+    plan = read_plan_json(args.plan)
+    Path(args.file).write_bytes(export_bytes(plan, fmt, scenario))
+    print(f"{fmt.what} written to {args.file}", file=sys.stderr)
     return 0
 
 
@@ -280,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db_upgrade(args)
         if args.command == "import-timetable":
             return _import_timetable(args)
+        if args.command == "export":
+            return _export(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)
