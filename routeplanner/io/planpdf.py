@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 
 from routeplanner import formats
+from routeplanner.driversheet import sheet_rows
 from routeplanner.errors import RoutePlannerError
 from routeplanner.model import Plan, Route, Scenario, calendar_routes, hhmm
 
@@ -55,37 +56,6 @@ def _register_fonts() -> None:
 def _duration(minutes: float) -> str:
     m = int(round(minutes))
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
-
-
-def sheet_rows(route: Route, scenario: Scenario | None) -> list[list[str]]:
-    """The day in order: leave the depot, the stops and the break, back at the depot."""
-    stops = {s.id: s for s in scenario.stops} if scenario else {}
-    events: list[tuple[int, int, list[str]]] = []
-    for order, v in enumerate(route.visits, start=1):
-        notes = []
-        stop = stops.get(v.stop_id)
-        if stop is not None:
-            if stop.window_start_min is not None or stop.window_end_min is not None:
-                lo = hhmm(stop.window_start_min) if stop.window_start_min is not None else "…"
-                hi = hhmm(stop.window_end_min) if stop.window_end_min is not None else "…"
-                notes.append(f"may open only {lo}–{hi}")
-            if stop.must:
-                notes.append("must be served")
-            if stop.address:
-                notes.append(stop.address)
-        events.append((v.arrival_min, 0, [str(order), hhmm(v.arrival_min), hhmm(v.departure_min), v.name,
-                                          formats.loans(v.loans), f"{v.leg_distance_m / 1000:.1f}",
-                                          f"{v.leg_drive_min:.0f}", "; ".join(notes)]))
-    for b in route.breaks:
-        events.append((b.start_min, 1, ["", hhmm(b.start_min), hhmm(b.start_min + b.minutes),
-                                        f"Break ({b.minutes} min)", "", "", "", ""]))
-    events.sort(key=lambda e: (e[0], e[1]))
-    back_km = max(0.0, route.distance_m - sum(v.leg_distance_m for v in route.visits)) / 1000.0
-    back_min = max(0.0, route.drive_min - sum(v.leg_drive_min for v in route.visits))
-    return ([["", "", hhmm(route.start_min), route.depot.name, "", "", "", "leave the depot"]]
-            + [e[2] for e in events]
-            + [["", hhmm(route.end_min), "", route.depot.name, "", f"{back_km:.1f}", f"{back_min:.0f}",
-                "back at the depot"]])
 
 
 def _drawing(route: Route, width: float, height: float, pad: float = 18):
@@ -158,8 +128,12 @@ def plan_pdf_bytes(plan: Plan, scenario: Scenario | None = None) -> bytes:
         story.append(_drawing(route, doc.width, 62 * mm))
         story.append(Spacer(1, 3 * mm))
         head = ["#", "Arrive", "Leave", "Stop", "Loans", "Leg km", "Leg min", "Notes"]
-        body = [[Paragraph(escape(c), cell) if i in (3, 7) else c for i, c in enumerate(row)]
-                for row in sheet_rows(route, scenario)]
+        body = []
+        for r in sheet_rows(route, scenario):
+            # As the web's sheet: leaving the depot has only a departure, the way back only an arrival.
+            arrive, leave = ("", r.start) if r.kind == "depart" else (r.start, r.end)
+            body.append([str(r.order or ""), arrive, leave, Paragraph(escape(r.name), cell), r.loans, r.leg_km,
+                         r.leg_min, Paragraph(escape("; ".join(r.notes)), cell)])
         table = Table([head] + body, repeatRows=1,
                       colWidths=[8 * mm, 13 * mm, 13 * mm, 50 * mm, 13 * mm, 13 * mm, 13 * mm, None])
         table.setStyle(TableStyle([
@@ -167,7 +141,8 @@ def plan_pdf_bytes(plan: Plan, scenario: Scenario | None = None) -> bytes:
             ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
-            ("ALIGN", (4, 1), (6, -1), "RIGHT"),
+            ("ALIGN", (4, 0), (6, -1), "RIGHT"),
+            ("LEFTPADDING", (7, 0), (7, -1), 8),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]))
         story.append(table)

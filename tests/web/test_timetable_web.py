@@ -147,8 +147,8 @@ def test_an_imported_timetable_is_a_replan_base_and_sits_beside_the_replan_on_th
                 out.setdefault(v["stop_id"], set()).add((r["week"], r["day"], v["arrival"]))
         return out
 
-    before, after = slots(client.get(f"/api/plans/{base}").get_json()), slots(client.get(f"/api/plans/{new}").get_json())
     plan = client.get(f"/api/plans/{new}").get_json()
+    before, after = slots(client.get(f"/api/plans/{base}").get_json()), slots(plan)
     assert plan["changes"]["mode"] == "keep"
     moved = {m["stop_id"] for m in plan["changes"]["moved"]}
     # keep: the timetable's stops stay where they are, unless the rules move them; the plan says which moved.
