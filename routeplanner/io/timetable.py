@@ -39,8 +39,8 @@ file has ``arrival``, when they are the timetable's first and last dates.
 :func:`read_timetable_bytes` never raises for a bad row: it returns every
 row it could read and every problem of the others (:class:`Timetable`), so a
 caller decides.  The product refuses a file with any problem
-(:meth:`Timetable.raise_problems`); the UK benchmark leaves such rows out and
-reports them.  Readings that are likely but not certain (``14:5`` read as
+(:func:`routeplanner.imported.import_timetable`); the UK benchmark leaves
+such rows out and reports them.  Readings that are likely but not certain (``14:5`` read as
 14:50, "monthly" as every 4 weeks, a date on another weekday than the row's
 day) are :class:`Note`\\ s.
 """
@@ -75,12 +75,6 @@ from routeplanner.limits import (
     too_large,
 )
 from routeplanner.model import WEEKDAYS, hhmm
-
-#: Canonical column names, in the order :func:`routeplanner.exports` writes a timetable.
-TIMETABLE_COLUMNS: tuple[str, ...] = (
-    "vehicle", "route", "day", "weeks", "frequency", "date", "stop_id", "stop", "community",
-    "lat", "lon", "arrival", "departure",
-)
 
 #: Header spellings (folded: lower case, no diacritics) -> canonical column.
 TIMETABLE_HEADERS: dict[str, str] = {
@@ -184,10 +178,6 @@ class Timetable:
 
     def title(self, column: str) -> str:
         return self.columns.get(column, column)
-
-    def raise_problems(self) -> None:
-        if self.problems:
-            raise InputError(self.problems)
 
     def problem_rows(self) -> dict[int | None, list[Problem]]:
         out: dict[int | None, list[Problem]] = {}

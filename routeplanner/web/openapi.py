@@ -526,6 +526,14 @@ def _param(name: str, what: str) -> dict[str, Any]:
 SID, JID, PID = _param("scenario_id", "scenario id"), _param("job_id", "job id"), _param("plan_id", "plan id")
 
 
+#: The exports that are JSON documents (``application/geo+json``), by their shape; the others are files.
+_EXPORT_SCHEMAS: dict[str, Any] = {
+    "geojson": {"type": "object", "required": ["type", "features"], "description": "RFC 7946; positions "
+                "[longitude, latitude]", "properties": {"type": {"const": "FeatureCollection"},
+                                                        "features": {"type": "array", "items": {"type": "object"}}}},
+}
+
+
 def _paths() -> dict[str, Any]:
     scenario_body = {"required": True, "content": {"application/json": {"schema": _ref("ScenarioInput")}}}
     return {
@@ -645,7 +653,8 @@ def _paths() -> dict[str, Any]:
             "get": {"summary": f"The plan as a file: {fmt.what}", "operationId": f"exportPlan{fmt.name.title()}",
                     "responses": {"200": {"description": f"the file (Content-Disposition: attachment; "
                                           f"filename=plan-{{id}}.{fmt.name})",
-                                          "content": {fmt.media_type: {"schema": {"type": "string"}}}},
+                                          "content": {fmt.media_type: {"schema": _EXPORT_SCHEMAS.get(
+                                              fmt.name, {"type": "string"})}}},
                                   **_errors(404, 422)}},
         } for fmt in FORMATS.values()},
         "/api/plans/{plan_id}/publish": {
