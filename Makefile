@@ -17,6 +17,8 @@ LEAFLET         := $(LEAFLET_DIR)/.leaflet-$(LEAFLET_VERSION)
 TRANSLATIONS    := routeplanner/web/translations
 CATALOGUES      := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 CHROMIUM        := /usr/bin/chromium
+# The PDF export's font (every Lithuanian and Latvian letter): Debian's fonts-dejavu-core.
+PDF_FONT        := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 
 .PHONY: run serve test plan clean assets browser postgres redis messages
 
@@ -39,7 +41,7 @@ test: $(STAMP) assets browser postgres redis
 plan: $(STAMP)
 	$(VENV)/bin/routeplanner plan data/rokiskis/scenario.toml
 
-assets: $(LEAFLET) $(CATALOGUES)
+assets: $(LEAFLET) $(CATALOGUES) $(PDF_FONT)
 
 browser: $(CHROMIUM)
 
@@ -74,6 +76,11 @@ $(LEAFLET):
 
 %.mo: %.po | $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+$(PDF_FONT):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing Debian's fonts-dejavu-core for the PDF export"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq fonts-dejavu-core >/dev/null
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \

@@ -4,6 +4,8 @@
                                     [--base PLAN.json [--replan keep|free]]
     routeplanner check SCENARIO.toml PLAN.json
     routeplanner validate SCENARIO.toml [--stops-out FILE]     (the checks before planning)
+    routeplanner import-timetable SCENARIO.toml TIMETABLE.csv|.xlsx -o PLAN.json
+    routeplanner export SCENARIO.toml PLAN.json FILE.xlsx|.csv|.geojson|.gpx|.pdf
     routeplanner serve [--host H] [--port P] [--no-runner]   (the web service)
     routeplanner worker                                       (background solves only)
     routeplanner db upgrade                                   (the database schema to this version)
@@ -74,6 +76,29 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check any plan against a scenario and print KPIs and violations")
     check.add_argument("scenario", help="scenario TOML file")
     check.add_argument("plan", help="plan JSON file")
+
+    imp = sub.add_parser(
+        "import-timetable",
+        help="read today's timetable (CSV or .xlsx) as a plan of the scenario, to check, compare or re-plan from",
+        description="Read a timetable spreadsheet (stop, day, weeks or frequency, arrival, departure, vehicle; "
+        "see README: Today's timetable) as a plan of SCENARIO: its stops and vans by name, id or coordinates, "
+        "legs from the scenario's travel model. The plan is written as JSON for `check`, the compare page and "
+        "`plan --base`.",
+    )
+    imp.add_argument("scenario", help="scenario TOML file")
+    imp.add_argument("timetable", help="timetable file, CSV or Excel .xlsx")
+    imp.add_argument("-o", "--output", metavar="PLAN.json", required=True, help="write the plan here as JSON")
+
+    export = sub.add_parser(
+        "export",
+        help="write a plan as Excel, CSV, GeoJSON, GPX or the driver sheets' PDF (the format from FILE's extension)",
+        description="Write PLAN (a plan of SCENARIO) to FILE; the extension picks the format: .xlsx (the "
+        "timetable and a sheet per route-day), .csv (a row per visit), .geojson (RFC 7946, for a GIS), "
+        ".gpx (a route per route-day, for a sat-nav), .pdf (the driver sheets).",
+    )
+    export.add_argument("scenario", help="scenario TOML file")
+    export.add_argument("plan", help="plan JSON file")
+    export.add_argument("file", help="the file to write: .xlsx, .csv, .geojson, .gpx or .pdf")
 
     serve = sub.add_parser(
         "serve",
@@ -205,6 +230,42 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _import_timetable(args: argparse.Namespace) -> int:
+    from routeplanner.imported import import_timetable
+    from routeplanner.io import load_scenario, write_plan_json
+    from routeplanner.io.timetable import read_timetable
+    from routeplanner.report import format_totals
+
+    scenario = load_scenario(args.scenario)
+    imported = import_timetable(scenario, read_timetable(args.timetable))
+    for note in imported.notes:
+        _print(f"note: {note}", file=sys.stderr)
+    plan = imported.plan
+    lines = [f"Timetable {args.timetable}: {sum(1 for r in plan.routes if r.visits)} route-days"]
+    lines += format_totals(plan.totals)
+    if plan.unserved:
+        lines.append(f"Not in the timetable: {', '.join(u.name for u in plan.unserved)}")
+    _print("\n".join(lines))
+    write_plan_json(plan, args.output)
+    print(f"plan written to {args.output}; `routeplanner check {args.scenario} {args.output}` judges it",
+          file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from routeplanner.io import load_scenario, read_plan_json
+    from routeplanner.io.exports import export_bytes, format_of
+
+    fmt = format_of(args.file)  # an unknown extension is refused before anything is read
+    scenario = load_scenario(args.scenario)
+    plan = read_plan_json(args.plan)
+    Path(args.file).write_bytes(export_bytes(plan, fmt, scenario))
+    print(f"{fmt.what} written to {args.file}", file=sys.stderr)
+    return 0
+
+
 def _on_sigterm_exit() -> None:
     """Let SIGTERM end the process like Ctrl-C, so running solves are recorded as stopped."""
     import signal
@@ -317,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db_upgrade(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "import-timetable":
+            return _import_timetable(args)
+        if args.command == "export":
+            return _export(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)

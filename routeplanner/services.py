@@ -11,6 +11,8 @@ Nothing here knows Flask; the session is the caller's (one per request).
   (:func:`storage_problems`, :func:`copy_name`) is checked here, for every
   entry point alike;
 * :func:`start_solve`: a solve, or a re-plan from a base plan, queued for the worker (:mod:`routeplanner.jobs`);
+* :func:`import_plan`: today's timetable, uploaded, stored as a plan of the scenario
+  (:mod:`routeplanner.imported`), to check, compare and re-plan from like any other;
 * :func:`publish_plan`, :func:`published`, :func:`delete_plan`: which plan
   patrons see from which date, and keeping a published plan from being deleted.
 
@@ -131,6 +133,42 @@ def start_solve(s: Session, scenario_id: int, *, time_limit_s: float | None = No
             log.exception("job %s: could not be queued for the workers", job.id)
             job = jobs.fail_queued(s, job.id, jobs.MSG_QUEUE_DOWN)
     return job
+
+
+@dataclass
+class ImportedPlan:
+    row: PlanRow
+    notes: list  # routeplanner.io.timetable.Note: readings worth a look
+
+
+def import_plan(s: Session, scenario_row: ScenarioRow, data: bytes, filename: str, label: str = "") -> ImportedPlan:
+    """Store today's timetable (the bytes of a CSV or .xlsx file) as a plan of the scenario (committed).
+
+    :class:`InputError` with every problem of the file, its stops and its vans,
+    and nothing stored.  The plan's ``params`` say where it came from
+    (``{"imported": filename}``), and its scenario snapshot is the scenario as it is now.
+    """
+    from routeplanner.imported import import_timetable
+    from routeplanner.io.jsonform import scenario_to_dict
+    from routeplanner.io.planjson import plan_to_dict
+    from routeplanner.io.timetable import read_timetable_bytes
+
+    if len(label) > store.MAX_NAME or store.unstorable(label):
+        raise InputError([Problem("request", None, "label", label[:_SHOWN],
+                                  f"a label of at most {store.MAX_NAME} characters, without control characters")])
+    scenario = scenario_row.to_model()
+    imported = import_timetable(scenario, read_timetable_bytes(data, filename))
+    plan = imported.plan
+    t = plan.totals
+    row = PlanRow(
+        scenario_id=scenario_row.id, label=label, plan=plan_to_dict(plan), scenario_snapshot=scenario_to_dict(scenario),
+        params={"imported": filename}, solver_version=plan.info.solver, run_time_s=0.0,
+        distance_km=float(t.distance_km), stops_served=int(t.stops_served), stops_total=int(t.stops_total),
+        loans_served=float(t.loans_served), loans_total=float(t.loans_total),
+    )
+    s.add(row)
+    s.commit()
+    return ImportedPlan(row, imported.notes)
 
 
 # --- publishing ----------------------------------------------------------------------------

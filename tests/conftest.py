@@ -12,14 +12,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "routeplanner" / "contracts" / "plan.schema.json"
 SHARED = ROOT.parent / "shared"
 
-#: The checks of the shared material's own data (tests/test_shared_data.py) are collected only
-#: where that material is: beside the checkout on the project machine and in CI.
-collect_ignore = [] if SHARED.is_dir() else ["test_shared_data.py"]
+#: The checks of the shared material's own data (tests/test_shared_data.py) and of the UK timetables
+#: (tests/test_uk_timetables.py) are collected only where that material is: beside the checkout on
+#: the project machine and in CI.
+collect_ignore = [] if SHARED.is_dir() else ["test_shared_data.py", "test_uk_timetables.py"]
 
 
 def pytest_report_header(config):
     if not SHARED.is_dir():
-        return f"no shared material at {SHARED}: tests/test_shared_data.py (checks of its data) not collected"
+        return (f"no shared material at {SHARED}: tests/test_shared_data.py (checks of its data) and "
+                "tests/test_uk_timetables.py not collected")
     return None
 
 

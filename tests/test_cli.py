@@ -407,3 +407,48 @@ def test_plan_json_publishes_windows_and_check_names_one_the_van_is_not_there_fo
     check = tamper(planned, tmp_path, open_earlier)
     assert check.returncode == 1, check.stdout + check.stderr
     assert "[timetable-window]" in check.stdout
+
+
+# --- today's timetable and the exports (issue 14) ------------------------------------------------
+
+
+def test_export_writes_every_format_and_the_workbook_imports_back_as_the_plan(planned, tmp_path):
+    scenario, out_json, _csv, result = planned
+    assert result.returncode == 0, result.stderr
+    for ext in ("xlsx", "csv", "geojson", "gpx", "pdf"):
+        done = run_cli("export", scenario, out_json, tmp_path / f"plan.{ext}")
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / f"plan.{ext}").stat().st_size > 0
+    back = run_cli("import-timetable", scenario, tmp_path / "plan.xlsx", "-o", tmp_path / "again.json")
+    assert back.returncode == 0, back.stderr
+    original, again = (json.loads(p.read_text(encoding="utf-8")) for p in (out_json, tmp_path / "again.json"))
+
+    def shape(doc):
+        return sorted((r["vehicle"], r["week"], r["day"], [(v["stop_id"], v["arrival"], v["departure"])
+                                                           for v in r["visits"]]) for r in doc["routes"] if r["visits"])
+
+    assert shape(again) == shape(original)
+    assert run_cli("check", scenario, tmp_path / "again.json").returncode == 0
+
+
+def test_export_refuses_an_unknown_extension_before_reading_anything(tmp_path):
+    done = run_cli("export", tmp_path / "missing.toml", tmp_path / "missing.json", tmp_path / "plan.docx")
+    assert done.returncode == 2
+    assert "'.docx'" in done.stderr and ".gpx" in done.stderr
+    assert not (tmp_path / "plan.docx").exists()
+
+
+def test_import_timetable_lists_every_problem_and_writes_nothing(tmp_path):
+    scenario = write_scenario(tmp_path, SMALL_STOPS)
+    (tmp_path / "today.csv").write_text(
+        "vehicle;day;weeks;stop;arrival;departure\n"
+        "Bibliobusas;Pr;1;Alpha;9:00;9:30\n"
+        "Bibliobusas;Pr;1;Nowhere;10:00;10:30\n"
+        "Bus;An;1;Bravo;10:00;10:30\n"
+        "Bibliobusas;An;1;Mokykla;11:00;10:30\n", encoding="utf-8")
+    done = run_cli("import-timetable", scenario, tmp_path / "today.csv", "-o", tmp_path / "plan.json")
+    assert done.returncode == 2
+    for where in ("row 3, column 'stop': got 'Nowhere'", "row 4, column 'vehicle': got 'Bus'",
+                  "row 5, column 'departure': got '10:30'"):
+        assert where in done.stderr
+    assert not (tmp_path / "plan.json").exists()

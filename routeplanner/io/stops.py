@@ -31,6 +31,7 @@ import math
 import re
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -959,6 +960,26 @@ def _check_lookups(reader: _RowReader, data: list[_Row], geocoder: Geocoder | No
             "(it answers one a second): fill in lat and lon for some stops, or use a gazetteer "
             "(README: Geocoding); addresses looked up before are not counted",
         )])
+# --- for the other tables read the same way (routeplanner.io.timetable) -------
+
+#: A file that is not a table at all: ``value`` and ``expected`` say why, ``row`` where.
+FileRefused = _FileRefused
+fold = _fold
+
+
+@contextmanager
+def table_rows(data: bytes, filename: str) -> Iterator[Iterator[_Row]]:
+    """The rows of a CSV or .xlsx file, as this reader takes them (counted, cells stripped).
+
+    Raises :class:`FileRefused` (as the rows are read) for a file that is no
+    table, and :class:`InputError` past the row limit; an xlsx read stopped
+    early closes its workbook when the block ends.
+    """
+    rows = _rows(data, filename)
+    try:
+        yield _counted(rows, filename)
+    finally:
+        rows.close()
 
 
 # --- public ------------------------------------------------------------------

@@ -39,7 +39,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from routeplanner import dates, jobs, services, store
 from routeplanner.datachecks import DataWarning, ImportNotes, check_scenario
 from routeplanner.errors import InputError, Problem
+from routeplanner.io import exports
 from routeplanner.io.nesting import MAX_NESTING, deeper_than, nesting_problem
+from routeplanner.io.planjson import plan_from_dict
 from routeplanner.model import Scenario
 from routeplanner.store import JobRow, PlanRow, ScenarioRow, StopRow
 from routeplanner.web import access, checks, db
@@ -65,6 +67,7 @@ from routeplanner.web.api_input import (
     validate_scenario,
 )
 from routeplanner.web.openapi import document
+from routeplanner.web.pages import export_response, snapshot_model
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -528,6 +531,38 @@ def delete_plan(plan_id: int):
         raise ApiError(409, _("plan %(id)d has been published, so it is kept: patrons' timetables and calendars "
                               "were made from it", id=plan_id)) from None
     return "", 204
+
+
+@bp.post("/scenarios/<int:scenario_id>/plans")
+def import_plan(scenario_id: int):
+    """Today's timetable (the uploaded file ``timetable``, CSV or .xlsx) stored as a plan of the scenario."""
+    row = _get_scenario(scenario_id, access.PLAN)
+    upload = uploaded_file(request.files, "timetable") if _is_multipart() else None
+    label = request.form.get("label", "") if _is_multipart() else ""
+    if upload is None:
+        raise InputError([Problem("timetable", None, "", "",
+                                  "a timetable (CSV or .xlsx) uploaded as the 'timetable' file (multipart/form-data)")])
+    imported = services.import_plan(db.session(), row, upload.read(), upload_name(upload, "timetable.csv"),
+                                    label.strip())
+    notes = [{"file": n.file, "row": n.row, "column": n.column, "value": n.value, "note": n.note}
+             for n in imported.notes]
+    return _created({**plan_summary(imported.row), "notes": notes},
+                    url_for("api.get_plan", plan_id=imported.row.id))
+
+
+def _export(plan_id: int, fmt: str):
+    row = _get_plan(plan_id, access.VIEW)
+    try:
+        plan = plan_from_dict(row.plan, source=f"plan {row.id}")
+    except InputError:
+        raise ApiError(422, _("plan %(id)d is damaged and cannot be exported", id=plan_id)) from None
+    return export_response(plan, snapshot_model(row), exports.FORMATS[fmt], f"plan-{row.id}")
+
+
+# One address per format, so each has its own media type in the OpenAPI document.
+for _name in exports.FORMATS:
+    bp.add_url_rule(f"/plans/<int:plan_id>/export.{_name}", f"export_{_name}", _export, methods=["GET"],
+                    defaults={"fmt": _name})
 
 
 # --- publishing ---------------------------------------------------------------------------------------

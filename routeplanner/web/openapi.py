@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from routeplanner.io.exports import FORMATS
 from routeplanner.jobs import MAX_LABEL, MAX_TIME_LIMIT_S, MAX_WORK_LIMIT
 from routeplanner.limits import MAX_LISTED_PROBLEMS
 from routeplanner.model import WEEKDAYS
@@ -295,6 +296,16 @@ SCHEMAS: dict[str, Any] = {
             "finished_at": TIMESTAMP,
         },
     },
+    "ImportedPlan": {
+        "description": "A timetable imported as a plan: the plan's summary, and the readings of the file worth a "
+        "look (a time such as 14:5 read as 14:50, 'monthly' taken as every 4 weeks, a date on another weekday).",
+        "allOf": [_ref("PlanSummary"), {"type": "object", "required": ["notes"], "properties": {
+            "notes": {"type": "array", "items": {"type": "object", "required": ["file", "row", "column", "value",
+                                                                                 "note"],
+                "properties": {"file": {"type": "string"}, "row": {"type": ["integer", "null"]},
+                               "column": {"type": "string"}, "value": {"type": "string"},
+                               "note": {"type": "string"}}}}}}],
+    },
     "PlanSummary": {
         "type": "object",
         "required": ["id", "scenario_id", "label", "created_at", "params", "solver_version", "run_time_s",
@@ -305,7 +316,7 @@ SCHEMAS: dict[str, Any] = {
             "label": {"type": "string"},
             "created_at": TIMESTAMP,
             "params": {"type": "object", "description": "how it was made: time_limit_s, work_limit, label, job_id; "
-                       "a re-plan also base_plan_id and replan"},
+                       "a re-plan also base_plan_id and replan; an imported timetable `imported` (its file name)"},
             "solver_version": {"type": "string"},
             "run_time_s": {"type": "number"},
             "distance_km": {"type": "number"},
@@ -547,6 +558,14 @@ def _param(name: str, what: str) -> dict[str, Any]:
 SID, JID, PID = _param("scenario_id", "scenario id"), _param("job_id", "job id"), _param("plan_id", "plan id")
 
 
+#: The exports that are JSON documents (``application/geo+json``), by their shape; the others are files.
+_EXPORT_SCHEMAS: dict[str, Any] = {
+    "geojson": {"type": "object", "required": ["type", "features"], "description": "RFC 7946; positions "
+                "[longitude, latitude]", "properties": {"type": {"const": "FeatureCollection"},
+                                                        "features": {"type": "array", "items": {"type": "object"}}}},
+}
+
+
 def _paths() -> dict[str, Any]:
     scenario_body = {"required": True, "content": {"application/json": {"schema": _ref("ScenarioInput")}}}
     return {
@@ -637,6 +656,19 @@ def _paths() -> dict[str, Any]:
             "get": {"summary": "The scenario's plans, oldest first", "operationId": "listPlans",
                     "responses": {"200": _json({"type": "object", "required": ["plans"], "properties": {
                         "plans": {"type": "array", "items": _ref("PlanSummary")}}}), **_errors(404)}},
+            "post": {"summary": "Import today's timetable (CSV or .xlsx) as a plan of the scenario: to check, compare "
+                                "and re-plan from (base_plan_id); every problem listed, nothing stored",
+                     "operationId": "importTimetable",
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                         "type": "object", "required": ["timetable"], "properties": {
+                             "timetable": {"type": "string", "contentMediaType": "application/octet-stream",
+                                           "description": "one row per stop and weekday: stop (or stop_id, or lat "
+                                           "and lon), day, weeks or frequency, arrival, departure, vehicle, route "
+                                           "(README: Today's timetable)"},
+                             "label": {"type": "string", "maxLength": 300}}}}}},
+                     "responses": {"201": {**_json(_ref("ImportedPlan"), "stored; Location: /api/plans/{id}"),
+                                           "headers": {"Location": {"schema": {"type": "string"}}}},
+                                   **_errors(400, 404, 413, 422)}},
         },
         "/api/jobs/{job_id}": {
             "parameters": [JID],
@@ -656,6 +688,15 @@ def _paths() -> dict[str, Any]:
                        "operationId": "deletePlan",
                        "responses": {"204": {"description": "deleted"}, **_errors(404, 409)}},
         },
+        **{f"/api/plans/{{plan_id}}/export.{fmt.name}": {
+            "parameters": [PID],
+            "get": {"summary": f"The plan as a file: {fmt.what}", "operationId": f"exportPlan{fmt.name.title()}",
+                    "responses": {"200": {"description": f"the file (Content-Disposition: attachment; "
+                                          f"filename=plan-{{id}}.{fmt.name})",
+                                          "content": {fmt.media_type: {"schema": _EXPORT_SCHEMAS.get(
+                                              fmt.name, {"type": "string"})}}},
+                                  **_errors(404, 422)}},
+        } for fmt in FORMATS.values()},
         "/api/plans/{plan_id}/publish": {
             "parameters": [PID],
             "post": {"summary": "Publish the plan to its scenario's patrons from a date (default today)",

@@ -21,13 +21,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from routeplanner import formats, store
 from routeplanner.errors import InputError
+from routeplanner.io import exports
 from routeplanner.io.jsonform import scenario_from_dict
 from routeplanner.io.planjson import plan_from_dict
 from routeplanner.model import Plan, Scenario
@@ -264,6 +265,21 @@ def map_assets() -> MapAssets:
         leaflet_css=url_for("static", filename=LEAFLET_CSS),
         tiles=current_app.config.get("MAP_TILES", DEFAULT_TILES),
     )
+
+
+def export_response(plan: Plan, scenario: Scenario | None, fmt: exports.Format, stem: str) -> Response:
+    """The file of ``plan`` in ``fmt``, as a download named ``stem.fmt`` (the plan page's links and the API).
+
+    A PDF without its font installed is a 503 that says which package is missing, not a broken file.
+    """
+    from routeplanner.io.planpdf import FontMissing
+
+    try:
+        body = exports.export_bytes(plan, fmt, scenario)
+    except FontMissing as exc:
+        raise ServiceUnavailable(str(exc)) from None
+    return Response(body, mimetype=fmt.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(stem, fmt)}"'})
 
 
 def leaflet_installed() -> bool:

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from routeplanner import dates, ical, published, services, store
 from routeplanner.errors import InputError, Problem
+from routeplanner.io import exports
 from routeplanner.io.planjson import plan_from_dict
 from routeplanner.io.stops import slugify
 from routeplanner.model import CalendarSettings, Plan, Route, Scenario, calendar_routes, hhmm
@@ -38,6 +39,7 @@ from routeplanner.web.maps import (
     weekday_legend,
 )
 from routeplanner.web.pages import (
+    export_response,
     get_plan,
     get_scenario,
     leaflet_installed,
@@ -146,6 +148,8 @@ def _plan_page(plan_id: int, problems=None, effective_from: str = "", status: in
         ever_published=bool(row.publications),
         publish_problems=problems or [],
         effective_from=effective_from or today.isoformat(),
+        imported_from=(row.params or {}).get("imported") if isinstance((row.params or {}).get("imported"), str)
+        else None,
     ), status
 
 
@@ -173,6 +177,16 @@ def plan_map_page(plan_id: int):
     row, plan, scenario = _load(plan_id)
     m = plan_map(plan, scenario, map_assets())
     return security.map_document(render_map(m, plan_title(row)))
+
+
+@bp.get("/plans/<int:plan_id>/export/<fmt>")
+def export(plan_id: int, fmt: str):
+    """The plan as a file to download: xlsx, csv, geojson, gpx or pdf (:mod:`routeplanner.io.exports`)."""
+    chosen = exports.FORMATS.get(fmt)
+    if chosen is None:
+        raise not_found(_("There is no export as “%(fmt)s”: choose xlsx, csv, geojson, gpx or pdf.", fmt=fmt))
+    row, plan, scenario = _load(plan_id)
+    return export_response(plan, scenario, chosen, f"plan-{row.id}")
 
 
 # --- drivers ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from routeplanner.web import access, checks, db, security
 from routeplanner.web import jobs as web_jobs
 from routeplanner.web.maps import depot_picker_map, render_map, stops_map
 from routeplanner.web.pages import get_job, get_scenario, leaflet_installed, map_assets, not_found
+from routeplanner.web.api_input import upload_name
 from routeplanner.web.pages_forms import (
     FORM_TRAVEL_METHODS,
     SETTINGS_SOURCE,
@@ -419,6 +420,37 @@ def start_plan(scenario_id: int):
                               plan_form={"time_limit_s": text, "label": label, "base_plan_id": base_text,
                                          "replan": mode})
     return redirect(url_for("scenarios.job", job_id=job.id), 303)
+
+
+#: How many of an imported timetable's notes the next page shows.
+NOTES_SHOWN = 10
+
+
+@bp.post("/scenarios/<int:scenario_id>/timetable")
+def import_timetable(scenario_id: int):
+    """Today's timetable, uploaded, stored as a plan of the scenario: to check, compare and re-plan from."""
+    row = get_scenario(scenario_id)
+    access.require(access.PLAN, scenario_id)
+    label = (request.form.get("label") or "").strip()
+    upload = request.files.get("timetable_file")
+    if upload is None or not upload.filename:
+        problem = ShownProblem(_("timetable"), None, "", "",
+                               _("a timetable (CSV or Excel .xlsx) chosen with the file button"))
+        return _scenario_page(row, problems=[problem], problems_for="timetable", status=422)
+    try:
+        imported = services.import_plan(db.session(), row, upload.read(), upload_name(upload, "timetable.csv"),
+                                        label or _("today's timetable"))
+    except InputError as err:
+        return _scenario_page(row, problems=shown_problems(err), problems_for="timetable", status=422)
+    flash(_("Timetable imported as plan %(id)d: check it, compare it, or re-plan from it.", id=imported.row.id),
+          "ok")
+    for note in imported.notes[:NOTES_SHOWN]:
+        flash(_("Row %(row)s, %(column)s: %(value)s %(note)s", row=note.row, column=note.column, value=note.value,
+                note=note.note), "warn")
+    if len(imported.notes) > NOTES_SHOWN:
+        flash(ngettext("... and %(num)d more note.", "... and %(num)d more notes.",
+                       len(imported.notes) - NOTES_SHOWN), "warn")
+    return redirect(url_for("plans.plan", plan_id=imported.row.id), 303)
 
 
 @bp.get("/jobs/<int:job_id>")

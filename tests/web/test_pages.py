@@ -739,7 +739,8 @@ def test_every_page_route_is_reachable(app, client, hostile):
     sid, p1, p2 = hostile
     with db.new_session(app) as s:
         job_id = jobs.submit(s, sid).id
-    values = {"scenario_id": sid, "plan_id": p1, "job_id": job_id, "number": 1, "week": 1, "stop_id": "kamajai"}
+    values = {"scenario_id": sid, "plan_id": p1, "job_id": job_id, "number": 1, "week": 1, "stop_id": "kamajai",
+              "fmt": "xlsx"}
     assert client.post(f"/plans/{p1}/publish").status_code == 303  # the patrons' stable addresses answer
     seen = set()
     for rule in app.url_map.iter_rules():
