@@ -8,6 +8,7 @@
 | ``ROUTEPLANNER_LOAD_SAMPLE`` | load the Rokiškis sample scenario into an empty database | ``1`` |
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
 | ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
+| ``ROUTEPLANNER_CACHE_DIR`` | where road networks, their travel matrices and route shapes are kept between runs (``[travel] method = "osm"``); safe to delete | ``$XDG_CACHE_HOME/routeplanner`` (``~/.cache/routeplanner``) |
 | ``ROUTEPLANNER_MAP_TILES`` | background of the maps: a tile provider that folium knows by name (``OpenStreetMap``, ``OpenStreetMap.HOT``, ``OpenTopoMap``, ...), or ``none`` for no background (routes and stops are drawn either way) | ``OpenStreetMap`` |
 """
 
@@ -46,6 +47,14 @@ def default_instance_dir() -> Path:
     if site in package.parents:
         return Path(sys.prefix) / "var" / "routeplanner.web-instance"
     return package.parent / "instance"
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder of cached road networks, matrices and route shapes (made on first use)."""
+    env = os.environ if env is None else env
+    if env.get("ROUTEPLANNER_CACHE_DIR"):
+        return Path(env["ROUTEPLANNER_CACHE_DIR"])
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "routeplanner"
 
 
 @dataclass(frozen=True)

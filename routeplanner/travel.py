@@ -6,10 +6,12 @@ A provider turns a list of points into a :class:`TravelMatrix`.  Built in:
   (NumPy, vectorised: 2,000 points take well under a second);
 * ``geodesic``: ellipsoid distance (geopy) x ``circuity`` at ``speed_kmh``;
 * ``matrix``: a user-supplied CSV with columns ``from,to,km,minutes`` between
-  stop ids (the depot is ``depot``).
+  stop ids (the depot is ``depot``);
+* ``osm``: along the roads of an OpenStreetMap extract (:mod:`routeplanner.roads`).
+* (``osrm``: an OSRM server's table service, to come).
 
-A road-network provider (OSRM) plugs in as one more class with the same
-``matrix(points)`` method.
+A provider that knows the roads also has ``shapes(legs)``: the way of each
+leg as (lat, lon) points, for the maps (:func:`leg_shapes`).
 """
 
 from __future__ import annotations
@@ -218,13 +220,24 @@ def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixPr
     if travel.method == "matrix":
         if not travel.matrix:
             raise InputError([Problem("scenario", None, "travel.matrix", "", "a path to a from,to,km,minutes CSV")])
-        path = Path(travel.matrix)
-        if base_dir is not None and not path.is_absolute():
-            path = Path(base_dir) / path
-        return MatrixFileProvider(path)
+        return MatrixFileProvider(_beside(travel.matrix, base_dir))
+    if travel.method == "osm":
+        from routeplanner import config
+        from routeplanner.roads import OsmProvider
+
+        if not travel.osm_pbf:
+            raise InputError([Problem("scenario", None, "travel.osm_pbf", "",
+                                      "a path to an OpenStreetMap extract (.osm.pbf)")])
+        return OsmProvider(_beside(travel.osm_pbf, base_dir), config.cache_dir(), travel.snap_m)
     raise InputError(
-        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic or matrix")]
+        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic, matrix or osm")]
     )
+
+
+def _beside(path: str, base_dir: str | Path | None) -> Path:
+    """``path``, relative to ``base_dir`` when it is relative and a folder is given."""
+    out = Path(path)
+    return Path(base_dir) / out if base_dir is not None and not out.is_absolute() else out
 
 
 def scenario_points(scenario: Scenario) -> list[Point]:

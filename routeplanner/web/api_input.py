@@ -100,10 +100,12 @@ def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], colu
     travel = data.get("travel")
     if isinstance(travel, dict):
         travel = dict(travel)
-        if travel.get("matrix") is not None:
-            problems.append(Problem(source, None, column("travel.matrix"), shown(travel["matrix"]),
-                                    "no travel matrix: the web service plans with haversine or geodesic distances"))
-            travel.pop("matrix")
+        # Files and servers named by a user would be read or called by the service.
+        for key, what in (("matrix", "travel matrix"), ("osm_pbf", "road extract"), ("osrm_url", "OSRM server")):
+            if travel.get(key) is not None:
+                problems.append(Problem(source, None, column("travel." + key), shown(travel[key]),
+                                        f"no {what}: the web service plans with haversine or geodesic distances"))
+                travel.pop(key)
         method = travel.get("method")
         if isinstance(method, str) and method not in WEB_TRAVEL_METHODS:
             problems.append(Problem(source, None, column("travel.method"), method, " or ".join(WEB_TRAVEL_METHODS)))
