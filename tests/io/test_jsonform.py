@@ -25,6 +25,7 @@ def test_round_trip_of_the_samples(sample):
 
 @pytest.mark.parametrize("travel", [
     Travel("osm", osm_pbf="/maps/lt.osm.pbf", snap_m=250.0),
+    Travel("osrm", osrm_url="http://127.0.0.1:5000", osrm_max_table=500),
 ])
 def test_road_settings_survive_the_snapshot(travel):
     sample = load_scenario(DATA / "rokiskis" / "scenario.toml")

@@ -163,6 +163,11 @@ BAD_KEYS = [
     ('method = "haversine"', 'method = "osm"\nosm_pbf = "lt.osm.pbf"', "travel.osm_pbf", "lt.osm.pbf", "does not exist"),
     ('method = "haversine"', 'method = "osm"\nosm_pbf = 7', "travel.osm_pbf", "7", "OpenStreetMap extract"),
     ("speed_kmh = 45", "speed_kmh = 45\nsnap_m = 0", "travel.snap_m", "0", "1 to 10,000"),
+    ('method = "haversine"', 'method = "osrm"', "travel.osrm_url", "", 'required with method = "osrm"'),
+    ('method = "haversine"', 'method = "osrm"\nosrm_url = "localhost:5000"', "travel.osrm_url", "localhost:5000",
+     "http://host:port"),
+    ('method = "haversine"', 'method = "osrm"\nosrm_url = "http://x y"', "travel.osrm_url", "http://x y",
+     "http://host:port"),
     ("speed_kmh = 45", "speed_kmh = 45\nosrm_max_table = 1", "travel.osrm_max_table", "1", "2 to 100,000"),
     ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 to 3"),
     ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 to 3"),
@@ -496,6 +501,8 @@ def test_the_calendar_survives_the_stored_form():
 @pytest.mark.parametrize("travel_toml, expected", [
     ('method = "osm"\nosm_pbf = "maps/region.osm.pbf"\nsnap_m = 250',
      {"method": "osm", "osm_pbf": "maps/region.osm.pbf", "snap_m": 250.0}),
+    ('method = "osrm"\nosrm_url = "http://127.0.0.1:5000/"\nosrm_max_table = 1000',
+     {"method": "osrm", "osrm_url": "http://127.0.0.1:5000", "osrm_max_table": 1000}),
 ])
 def test_road_methods_are_read_and_written_back(tmp_path, travel_toml, expected):
     (tmp_path / "maps").mkdir()
