@@ -9,6 +9,7 @@
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
 | ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
 | ``ROUTEPLANNER_CACHE_DIR`` | where road networks, their travel matrices and route shapes are kept between runs (``[travel] method = "osm"``); safe to delete | ``$XDG_CACHE_HOME/routeplanner`` (``~/.cache/routeplanner``) |
+| ``ROUTEPLANNER_OSM_PBF`` | the server's OpenStreetMap extract (``.osm.pbf``): scenarios may then plan along its roads (``[travel] method = "osm"`` without ``osm_pbf``, and the web service offers it) | none |
 | ``ROUTEPLANNER_MAP_TILES`` | background of the maps: a tile provider that folium knows by name (``OpenStreetMap``, ``OpenStreetMap.HOT``, ``OpenTopoMap``, ...), or ``none`` for no background (routes and stops are drawn either way) | ``OpenStreetMap`` |
 """
 
@@ -55,6 +56,12 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     if env.get("ROUTEPLANNER_CACHE_DIR"):
         return Path(env["ROUTEPLANNER_CACHE_DIR"])
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "routeplanner"
+
+
+def osm_pbf(env: Mapping[str, str] | None = None) -> str | None:
+    """The server's road extract, for scenarios that ask for roads without naming one."""
+    env = os.environ if env is None else env
+    return env.get("ROUTEPLANNER_OSM_PBF") or None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import numpy as np
 
 from routeplanner import limits
 from routeplanner.errors import InputError, Problem
-from routeplanner.model import Scenario, Travel
+from routeplanner.model import Route, Scenario, Travel
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEPOT_ID = "depot"
@@ -320,10 +320,11 @@ def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixPr
         from routeplanner import config
         from routeplanner.roads import OsmProvider
 
-        if not travel.osm_pbf:
+        pbf = travel.osm_pbf or config.osm_pbf()  # the scenario's extract, else the server's
+        if not pbf:
             raise InputError([Problem("scenario", None, "travel.osm_pbf", "",
-                                      "a path to an OpenStreetMap extract (.osm.pbf)")])
-        return OsmProvider(_beside(travel.osm_pbf, base_dir), config.cache_dir(), travel.snap_m)
+                                      "a path to an OpenStreetMap extract (.osm.pbf), or ROUTEPLANNER_OSM_PBF")])
+        return OsmProvider(_beside(pbf, base_dir), config.cache_dir(), travel.snap_m)
     if travel.method == "osrm":
         if not travel.osrm_url:
             raise InputError([Problem("scenario", None, "travel.osrm_url", "", "the address of an OSRM server")])
@@ -337,6 +338,33 @@ def _beside(path: str, base_dir: str | Path | None) -> Path:
     """``path``, relative to ``base_dir`` when it is relative and a folder is given."""
     out = Path(path)
     return Path(base_dir) / out if base_dir is not None and not out.is_absolute() else out
+
+
+#: A leg's two ends, (lat, lon) each: the key of a route shape.
+Leg = tuple[tuple[float, float], tuple[float, float]]
+
+
+def leg_shapes(travel: Travel, routes: Sequence[Route]) -> dict[Leg, list[tuple[float, float]]] | None:
+    """The way along the roads of every leg of ``routes``, as (lat, lon) points from end to end.
+
+    None when the travel method knows no roads (the maps then draw straight
+    lines and say so), or when the roads cannot be read now (an extract moved
+    or deleted since the plan was made: the plan stays readable).
+    """
+    if travel.method != "osm":
+        return None
+    legs: dict[Leg, tuple[Point, Point]] = {}
+    for route in routes:
+        places = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
+        if route.visits:
+            places.append(places[0])
+        for a, b in zip(places, places[1:]):
+            legs.setdefault((a, b), (Point("from", *a), Point("to", *b)))
+    try:
+        shapes = provider_for(travel).shapes(list(legs.values()))
+    except InputError:
+        return None
+    return dict(zip(legs, shapes))
 
 
 def scenario_points(scenario: Scenario) -> list[Point]:

@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from routeplanner import limits
+from routeplanner import config, limits
 from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
@@ -318,7 +318,8 @@ def _travel(c: _Checker, data: dict, base_dir: Path) -> Travel | None:
     ok = None not in (method, circuity, speed, snap, max_table)
     matrix = c.path(tbl, "travel.", "matrix", base_dir, "matrix" if method == "matrix" else None,
                     "the path of a CSV with columns from,to,km,minutes, relative to the scenario file")
-    osm_pbf = c.path(tbl, "travel.", "osm_pbf", base_dir, "osm" if method == "osm" else None,
+    # Without osm_pbf, method "osm" uses the server's extract (ROUTEPLANNER_OSM_PBF) where there is one.
+    osm_pbf = c.path(tbl, "travel.", "osm_pbf", base_dir, "osm" if method == "osm" and not config.osm_pbf() else None,
                      "the path of an OpenStreetMap extract (.osm.pbf), relative to the scenario file")
     osrm_url = None
     expected_url = "the address of an OSRM server, http://host:port"
@@ -339,7 +340,9 @@ def _travel(c: _Checker, data: dict, base_dir: Path) -> Travel | None:
 
 def _needs(method: str | None, key: str) -> bool:
     """Whether ``[travel] method`` cannot work without ``key``."""
-    return (method, key) in {("matrix", "matrix"), ("osm", "osm_pbf"), ("osrm", "osrm_url")}
+    if (method, key) == ("osm", "osm_pbf"):
+        return not config.osm_pbf()
+    return (method, key) in {("matrix", "matrix"), ("osrm", "osrm_url")}
 
 
 def _solver(c: _Checker, data: dict) -> SolverSettings | None:

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 from werkzeug.datastructures import FileStorage
 
-from routeplanner import formats, limits, services, store
+from routeplanner import config, formats, limits, services, store
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
 from routeplanner.io.nesting import deeper_than, nesting_problem
@@ -29,6 +29,11 @@ from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
 #: Travel methods the web service accepts: a matrix file would be a path on
 #: the server (not something a browser can hand over), OSRM is not built yet.
 WEB_TRAVEL_METHODS = ("haversine", "geodesic")
+
+
+def web_travel_methods() -> tuple[str, ...]:
+    """The methods the web service plans with: roads too where the server has an extract."""
+    return WEB_TRAVEL_METHODS + (("osm",) if config.osm_pbf() else ())
 #: Stops in one scenario (routeplanner.limits: the readers refuse the first one past it).
 MAX_STOPS = limits.MAX_STOPS
 #: Keys of a scenario document that describe the row, not the scenario.
@@ -107,8 +112,8 @@ def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], colu
                                         f"no {what}: the web service plans with haversine or geodesic distances"))
                 travel.pop(key)
         method = travel.get("method")
-        if isinstance(method, str) and method not in WEB_TRAVEL_METHODS:
-            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(WEB_TRAVEL_METHODS)))
+        if isinstance(method, str) and method not in web_travel_methods():
+            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(web_travel_methods())))
             travel["method"] = WEB_TRAVEL_METHODS[0]
         data["travel"] = travel
     return data

@@ -25,14 +25,14 @@ from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record, to_toml
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.web.api_forms import SETTINGS, VEHICLE_SETTINGS, form_value, nest
-from routeplanner.web.api_input import WEB_TRAVEL_METHODS
+from routeplanner.web.api_input import web_travel_methods
 
 #: The columns of the stops editor, in the order shown (address travels hidden).
 STOP_FIELDS: tuple[str, ...] = STOP_COLUMNS
 VEHICLE_FIELDS = tuple(s.page for s in VEHICLE_SETTINGS)
-#: Travel methods offered in the settings form (a matrix or a road extract needs a file on the server,
-#: OSRM a server the service would call for the user).
-FORM_TRAVEL_METHODS = WEB_TRAVEL_METHODS
+#: Travel methods offered in the settings form: a matrix needs a file on the server and OSRM a server
+#: the service would call for the user; roads only with the server's own extract (ROUTEPLANNER_OSM_PBF).
+form_travel_methods = web_travel_methods
 
 SETTINGS_SOURCE = "settings"
 STOPS_SOURCE = "stops table"
@@ -257,11 +257,12 @@ def build_scenario(
     """
     filename, blob = stops
     # The reader knows every method; the service plans only with those it can run for anyone.
-    allowed = FORM_TRAVEL_METHODS + (("matrix",) if settings.travel_matrix else ())
+    offered = form_travel_methods()
+    allowed = offered + (("matrix",) if settings.travel_matrix else ())
     refused = [] if settings.travel_method in allowed else [
-        Problem(SETTINGS_SOURCE, None, "travel.method", settings.travel_method, " or ".join(FORM_TRAVEL_METHODS))]
+        Problem(SETTINGS_SOURCE, None, "travel.method", settings.travel_method, " or ".join(offered))]
     if refused:
-        settings = dataclasses.replace(settings, travel_method=FORM_TRAVEL_METHODS[0])
+        settings = dataclasses.replace(settings, travel_method=offered[0])
     try:
         scenario = scenario_from_toml_text(
             settings.toml(filename), source_name=SETTINGS_SOURCE, stops_upload=(filename, blob)

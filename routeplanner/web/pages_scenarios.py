@@ -31,7 +31,7 @@ from routeplanner.web import access, db
 from routeplanner.web import jobs as web_jobs
 from routeplanner.web.pages import get_job, get_scenario, not_found
 from routeplanner.web.pages_forms import (
-    FORM_TRAVEL_METHODS,
+    form_travel_methods,
     SETTINGS_SOURCE,
     STOPS_SOURCE,
     SettingsForm,
@@ -185,8 +185,8 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
         bad_rows=bad_rows,
         settings=settings,
         weekdays=WEEKDAYS,
-        travel_methods=FORM_TRAVEL_METHODS if row.settings["travel"]["method"] in FORM_TRAVEL_METHODS
-        else FORM_TRAVEL_METHODS + (row.settings["travel"]["method"],),
+        travel_methods=form_travel_methods() if row.settings["travel"]["method"] in form_travel_methods()
+        else form_travel_methods() + (row.settings["travel"]["method"],),
         problems=problems,
         problems_for=problems_for,
         plans=list(reversed(row.plans)),
