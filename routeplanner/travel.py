@@ -8,7 +8,8 @@ A provider turns a list of points into a :class:`TravelMatrix`.  Built in:
 * ``matrix``: a user-supplied CSV with columns ``from,to,km,minutes`` between
   stop ids (the depot is ``depot``);
 * ``osm``: along the roads of an OpenStreetMap extract (:mod:`routeplanner.roads`);
-* ``osrm``: an OSRM server's table service (:class:`OsrmProvider`).
+* ``osrm``: an OSRM server's table service (:class:`OsrmProvider`);
+* ``pgrouting``: the roads loaded into the service's PostgreSQL (:mod:`routeplanner.pgrouting`).
 
 A provider that knows the roads also has ``shapes(legs)``: the way of each
 leg as (lat, lon) points, for the maps (:func:`leg_shapes`).
@@ -329,8 +330,13 @@ def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixPr
         if not travel.osrm_url:
             raise InputError([Problem("scenario", None, "travel.osrm_url", "", "the address of an OSRM server")])
         return OsrmProvider(travel.osrm_url, travel.osrm_max_table, travel.snap_m)
+    if travel.method == "pgrouting":
+        from routeplanner import config
+        from routeplanner.pgrouting import PgRoutingProvider, postgresql_url
+
+        return PgRoutingProvider(postgresql_url(config.Settings.from_env().database()), travel.snap_m)
     raise InputError(
-        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic, matrix, osm or osrm")]
+        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic, matrix, osm, osrm or pgrouting")]
     )
 
 

@@ -42,7 +42,7 @@ from routeplanner.model import (
     hhmm,
 )
 
-TRAVEL_METHODS = ("haversine", "geodesic", "matrix", "osm", "osrm")
+TRAVEL_METHODS = ("haversine", "geodesic", "matrix", "osm", "osrm", "pgrouting")
 
 _TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver", "calendar")
 _DEPOT_KEYS = ("name", "lat", "lon")
