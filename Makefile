@@ -54,12 +54,21 @@ redis:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq redis-server >/dev/null; \
 	fi
 
-# initdb and postgres on PATH or in /usr/lib/postgresql/<version>/bin, as the tests look for them.
+# initdb and postgres on PATH or in /usr/lib/postgresql/<version>/bin, as the tests look for them;
+# pgRouting (with PostGIS), osm2pgrouting and osmium-tool for the road network on PostgreSQL.
 postgres:
 	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 	  echo "installing Debian's postgresql for the database tests"; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@# pgRouting and the importer of its road networks ([travel] method = "pgrouting", tests/test_pgrouting.py)
+	@if ! command -v osm2pgrouting >/dev/null 2>&1 || ! command -v osmium >/dev/null 2>&1 || \
+	    ! ls /usr/share/postgresql/*/extension/pgrouting.control >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing Debian's pgRouting, osm2pgrouting and osmium-tool for the road tests"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    postgresql-15-pgrouting osm2pgrouting osmium-tool >/dev/null; \
 	fi
 
 # npm checks the package's integrity; only dist/ is copied, leaflet.js last,

@@ -124,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     dbp = sub.add_parser("db", help="the service's database (ROUTEPLANNER_DATABASE_URL)")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="migrate the schema to this version (also done at every start)")
+
+    roadsp = sub.add_parser("roads", help="road networks in the service's PostgreSQL ([travel] method = \"pgrouting\")")
+    roadsub = roadsp.add_subparsers(dest="roads_command", required=True)
+    imp = roadsub.add_parser("import", help="load an OpenStreetMap extract's roads (osmium, osm2pgrouting), "
+                                            "replacing those loaded before")
+    imp.add_argument("osm_pbf", help="the extract, .osm.pbf")
     return parser
 
 
@@ -348,6 +354,16 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _roads_import(args: argparse.Namespace) -> int:
+    from routeplanner.config import Settings
+    from routeplanner.pgrouting import import_extract, postgresql_url
+
+    url = postgresql_url(Settings.from_env().database())
+    import_extract(url, args.osm_pbf)
+    print(f"routeplanner: the roads of {args.osm_pbf} are in the database", file=sys.stderr)
+    return 0
+
+
 def _print(text: str, file=None) -> None:
     """Print text that holds names from the input: control characters shown, never run.
 
@@ -382,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import_timetable(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "roads":
+            return _roads_import(args)
         return _check(args)
     except RoutePlannerError as exc:  # InputError among them: bad input
         _print(f"routeplanner: {exc}", file=sys.stderr)

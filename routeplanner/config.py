@@ -9,6 +9,8 @@
 | ``ROUTEPLANNER_SOLVE_WORKERS`` | solves run at the same time (each in its own process) | ``1`` |
 | ``ROUTEPLANNER_REDIS_URL`` | Redis for RQ: solves go to ``routeplanner worker`` processes on any machine that shares Redis and the database, none run in the web process | unset: solves in a worker process of the web service |
 | ``ROUTEPLANNER_HOST`` / ``ROUTEPLANNER_PORT`` | where ``routeplanner serve`` listens | ``127.0.0.1`` / ``5000`` |
+| ``ROUTEPLANNER_CACHE_DIR`` | where road networks, their travel matrices and route shapes are kept between runs (``[travel] method = "osm"``); safe to delete | ``$XDG_CACHE_HOME/routeplanner`` (``~/.cache/routeplanner``) |
+| ``ROUTEPLANNER_OSM_PBF`` | the server's OpenStreetMap extract (``.osm.pbf``): scenarios may then plan along its roads (``[travel] method = "osm"`` without ``osm_pbf``, and the web service offers it) | none |
 | ``ROUTEPLANNER_MAP_TILES`` | background of the maps: a tile provider that folium knows by name (``OpenStreetMap``, ``OpenStreetMap.HOT``, ``OpenTopoMap``, ...), or ``none`` for no background (routes and stops are drawn either way) | ``OpenStreetMap`` |
 | ``ROUTEPLANNER_GEOCODER`` | how addresses get coordinates: ``none``, ``nominatim`` or ``gazetteer`` | ``gazetteer`` when ``ROUTEPLANNER_GAZETTEER`` is set, else ``none`` |
 | ``ROUTEPLANNER_GAZETTEER`` | the gazetteer file (GeoNames dump, or a CSV of places with name, lat, lon) | none |
@@ -57,6 +59,20 @@ def default_instance_dir() -> Path:
     if site in package.parents:
         return Path(sys.prefix) / "var" / "routeplanner.web-instance"
     return package.parent / "instance"
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder of cached road networks, matrices and route shapes (made on first use)."""
+    env = os.environ if env is None else env
+    if env.get("ROUTEPLANNER_CACHE_DIR"):
+        return Path(env["ROUTEPLANNER_CACHE_DIR"])
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "routeplanner"
+
+
+def osm_pbf(env: Mapping[str, str] | None = None) -> str | None:
+    """The server's road extract, for scenarios that ask for roads without naming one."""
+    env = os.environ if env is None else env
+    return env.get("ROUTEPLANNER_OSM_PBF") or None
 
 
 @dataclass(frozen=True)

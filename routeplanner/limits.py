@@ -75,6 +75,9 @@ Scenario
 ``SPEED_KMH``                  1 to 200      an average speed on the road
 ``CIRCUITY``                   1 to 3        road km per straight-line km (1.2 to 1.6 on
                                              rural roads, 2.5 around fjords)
+``SNAP_M``                     1 to 10,000   metres from a stop to the nearest drivable road:
+                                             a farm track of a few km at most
+``OSRM_MAX_TABLE``             2 to 100,000  places per OSRM table request
 ``MAX_LEG_KM``                 20,000        a leg of the travel matrix: half the equator
 ``TIME_LIMIT_S``               (0, 3,600]    one solve: an hour, whoever asks (file, form, API)
 ``WORK_LIMIT``                 1 to 10^6     work units of a reproducible solve
@@ -178,6 +181,8 @@ WORK_LIMIT = Bound(1, MAX_WORK_LIMIT)
 VISITS_PER_STOP = Bound(1, MAX_VISITS_PER_STOP)
 PERIOD_WEEKS = Bound(1, MAX_WEEKS)
 LEG_KM = Bound(0, MAX_LEG_KM)
+SNAP_M = Bound(1, 10_000)
+OSRM_MAX_TABLE = Bound(2, 100_000)
 LEG_MIN = Bound(0, MAX_DAY_MIN)
 
 # The expected-texts of the readers, so that the file, the form and the API say the same.
@@ -189,6 +194,8 @@ EXPECT_BREAK_AFTER = f"whole minutes of driving, {BREAK_AFTER_MIN.text()}"
 EXPECT_STABLE = f"whole minutes, {STABLE_MIN.text()}"
 EXPECT_SPEED = f"an average speed in km/h, {SPEED_KMH.text()}"
 EXPECT_CIRCUITY = f"road km per straight-line km, {CIRCUITY.text()}"
+EXPECT_SNAP = f"metres from a stop to the nearest drivable road, {SNAP_M.text()}"
+EXPECT_OSRM_MAX_TABLE = f"places per OSRM table request (the server's --max-table-size), {OSRM_MAX_TABLE.text()}"
 EXPECT_TIME_LIMIT = f"seconds, {TIME_LIMIT_S.text()}"
 EXPECT_WORK_LIMIT = f"a whole number of work units, {WORK_LIMIT.text()}"
 EXPECT_WEEKS = f"a whole number of weeks, {WEEKS.text()}"
@@ -261,6 +268,8 @@ def value_problems(scenario: "Scenario", source: str, stops_file: str) -> list["
             check(source, None, p + key, minute, Bound(0, MAX_DAY_MIN), "a time of day")
     check(source, None, "travel.speed_kmh", s.travel.speed_kmh, SPEED_KMH, EXPECT_SPEED)
     check(source, None, "travel.circuity", s.travel.circuity, CIRCUITY, EXPECT_CIRCUITY)
+    check(source, None, "travel.snap_m", s.travel.snap_m, SNAP_M, EXPECT_SNAP)
+    check(source, None, "travel.osrm_max_table", s.travel.osrm_max_table, OSRM_MAX_TABLE, EXPECT_OSRM_MAX_TABLE)
     check(source, None, "solver.time_limit_s", s.solver.time_limit_s, TIME_LIMIT_S, EXPECT_TIME_LIMIT)
     check(source, None, "solver.stable_minutes", s.solver.stable_minutes, STABLE_MIN, EXPECT_STABLE)
     if s.solver.work_limit is not None:

@@ -152,6 +152,14 @@ class Travel:
     circuity: float = 1.35
     speed_kmh: float = 45.0
     matrix: str | None = None  # path of the user-supplied matrix (method "matrix")
+    #: The OpenStreetMap extract (``.osm.pbf``) of method "osm"; absolute once read.
+    osm_pbf: str | None = None
+    #: The OSRM server of method "osrm" (``http://host:5000``).
+    osrm_url: str | None = None
+    #: Places per OSRM table request: the server's ``--max-table-size`` (osrm-routed's default 100).
+    osrm_max_table: int = 100
+    #: Road methods: how far a stop may be from the nearest drivable road, in metres.
+    snap_m: float = 500.0
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,23 @@ A provider turns a list of points into a :class:`TravelMatrix`.  Built in:
   (NumPy, vectorised: 2,000 points take well under a second);
 * ``geodesic``: ellipsoid distance (geopy) x ``circuity`` at ``speed_kmh``;
 * ``matrix``: a user-supplied CSV with columns ``from,to,km,minutes`` between
-  stop ids (the depot is ``depot``).
+  stop ids (the depot is ``depot``);
+* ``osm``: along the roads of an OpenStreetMap extract (:mod:`routeplanner.roads`);
+* ``osrm``: an OSRM server's table service (:class:`OsrmProvider`);
+* ``pgrouting``: the roads loaded into the service's PostgreSQL (:mod:`routeplanner.pgrouting`).
 
-A road-network provider (OSRM) plugs in as one more class with the same
-``matrix(points)`` method.
+A provider that knows the roads also has ``shapes(legs)``: the way of each
+leg as (lat, lon) points, for the maps (:func:`leg_shapes`).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
@@ -24,7 +31,7 @@ import numpy as np
 
 from routeplanner import limits
 from routeplanner.errors import InputError, Problem
-from routeplanner.model import Scenario, Travel
+from routeplanner.model import Route, Scenario, Travel
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEPOT_ID = "depot"
@@ -202,6 +209,97 @@ class MatrixFileProvider:
         return TravelMatrix(tuple(p.id for p in points), dist, drive)
 
 
+class OsrmProvider:
+    """Drive times and distances from an OSRM server's table service.
+
+    ``GET {url}/table/v1/driving/{lon,lat;...}?sources=..&destinations=..&annotations=duration,distance``
+    (OSRM's HTTP API, v5).  The matrix is asked in blocks of at most ``max_table``
+    sources x ``max_table`` destinations, the limit the server checks
+    (``osrm-routed --max-table-size``, 100 by default): n places take
+    ceil(n / max_table)^2 requests.  A place the server snaps more than ``snap_m``
+    metres to a road, a pair it finds no way between, a server that does not
+    answer and an answer other than ``"code": "Ok"`` are each a clear
+    :class:`InputError` (the server's own message included).
+    """
+
+    TIMEOUT_S = 120.0
+
+    def __init__(self, url: str, max_table: int = 100, snap_m: float = 500.0, profile: str = "driving"):
+        self.url = url.rstrip("/")
+        self.max_table = int(max_table)
+        self.snap_m = float(snap_m)
+        self.profile = profile
+
+    def _problem(self, value: str, expected: str) -> InputError:
+        return InputError([Problem(self.url, None, "travel.osrm_url", value, expected)])
+
+    def _table(self, points: Sequence[Point], sources: list[int], destinations: list[int]) -> dict:
+        coords = ";".join(f"{p.lon:.6f},{p.lat:.6f}" for p in points)
+        query = urllib.parse.urlencode({
+            "sources": ";".join(map(str, sources)), "destinations": ";".join(map(str, destinations)),
+            "annotations": "duration,distance"}, safe=";,")
+        url = f"{self.url}/table/v1/{self.profile}/{coords}?{query}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.TIMEOUT_S) as answer:
+                body = answer.read()
+        except urllib.error.HTTPError as err:  # OSRM answers its errors with 400 and a JSON body
+            body = err.read()
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise self._problem(self.url, f"an OSRM server that answers (it could not be reached: {reason})") from None
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise self._problem(body[:80].decode("utf-8", "replace"),
+                                "an answer of OSRM's table service (JSON); is this the address of an OSRM server?"
+                                ) from None
+        if not isinstance(data, dict) or data.get("code") != "Ok":
+            code = data.get("code") if isinstance(data, dict) else None
+            message = data.get("message", "") if isinstance(data, dict) else ""
+            raise self._problem(f"{code}: {message}"[:200], "an answer with \"code\": \"Ok\" from the OSRM server")
+        return data
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        n = len(points)
+        dist = np.full((n, n), np.nan)
+        drive = np.full((n, n), np.nan)
+        snapped = np.zeros(n)
+        k = self.max_table
+        blocks = [list(range(i, min(i + k, n))) for i in range(0, n, k)]
+        for rows in blocks:
+            for cols in blocks:
+                places = rows + [c for c in cols if c not in set(rows)]
+                where = {p: i for i, p in enumerate(places)}
+                data = self._table([points[p] for p in places], [where[r] for r in rows], [where[c] for c in cols])
+                try:
+                    durations = np.array(data["durations"], dtype=float)  # null -> nan: no way found
+                    distances = np.array(data["distances"], dtype=float)
+                    for r, s in zip(rows, data["sources"]):
+                        snapped[r] = float(s.get("distance", 0.0))
+                except (KeyError, TypeError, ValueError):
+                    raise self._problem(str(sorted(data))[:120], "durations, distances and sources in the answer "
+                                        "(OSRM 5.8 or later, annotations=duration,distance)") from None
+                if durations.shape != (len(rows), len(cols)) or distances.shape != durations.shape:
+                    raise self._problem(f"{durations.shape}", f"a table of {len(rows)} x {len(cols)}")
+                drive[np.ix_(rows, cols)] = durations / 60.0
+                dist[np.ix_(rows, cols)] = distances
+        far = [i for i in range(n) if snapped[i] > self.snap_m]
+        if far:
+            raise InputError([Problem(self.url, None, "lat,lon", f"{points[i].id}: {points[i].lat:.6f},"
+                                      f"{points[i].lon:.6f}", f"a place at most {self.snap_m:,.0f} m from a road "
+                                      f"(the OSRM server's nearest road is {snapped[i]:,.0f} m away); move the stop "
+                                      "to its road or raise travel.snap_m") for i in far])
+        np.fill_diagonal(dist, 0.0)
+        np.fill_diagonal(drive, 0.0)
+        missing = np.argwhere(np.isnan(drive) | np.isnan(dist))
+        if len(missing):
+            shown = [Problem(self.url, None, "from,to", f"{points[i].id},{points[j].id}",
+                             "a pair of places the OSRM server finds a road between")
+                     for i, j in missing[: limits.MAX_LISTED_PROBLEMS]]
+            raise InputError(shown, more=len(missing) - len(shown))
+        return TravelMatrix(tuple(p.id for p in points), dist, drive)
+
+
 def _delimiter(header: str) -> str:
     """The most frequent of ``,`` ``;`` tab in the header line (``,`` when none)."""
     counts = {d: header.count(d) for d in (",", ";", "\t")}
@@ -218,13 +316,61 @@ def provider_for(travel: Travel, base_dir: str | Path | None = None) -> MatrixPr
     if travel.method == "matrix":
         if not travel.matrix:
             raise InputError([Problem("scenario", None, "travel.matrix", "", "a path to a from,to,km,minutes CSV")])
-        path = Path(travel.matrix)
-        if base_dir is not None and not path.is_absolute():
-            path = Path(base_dir) / path
-        return MatrixFileProvider(path)
+        return MatrixFileProvider(_beside(travel.matrix, base_dir))
+    if travel.method == "osm":
+        from routeplanner import config
+        from routeplanner.roads import OsmProvider
+
+        pbf = travel.osm_pbf or config.osm_pbf()  # the scenario's extract, else the server's
+        if not pbf:
+            raise InputError([Problem("scenario", None, "travel.osm_pbf", "",
+                                      "a path to an OpenStreetMap extract (.osm.pbf), or ROUTEPLANNER_OSM_PBF")])
+        return OsmProvider(_beside(pbf, base_dir), config.cache_dir(), travel.snap_m)
+    if travel.method == "osrm":
+        if not travel.osrm_url:
+            raise InputError([Problem("scenario", None, "travel.osrm_url", "", "the address of an OSRM server")])
+        return OsrmProvider(travel.osrm_url, travel.osrm_max_table, travel.snap_m)
+    if travel.method == "pgrouting":
+        from routeplanner import config
+        from routeplanner.pgrouting import PgRoutingProvider, postgresql_url
+
+        return PgRoutingProvider(postgresql_url(config.Settings.from_env().database()), travel.snap_m)
     raise InputError(
-        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic or matrix")]
+        [Problem("scenario", None, "travel.method", travel.method, "haversine, geodesic, matrix, osm, osrm or pgrouting")]
     )
+
+
+def _beside(path: str, base_dir: str | Path | None) -> Path:
+    """``path``, relative to ``base_dir`` when it is relative and a folder is given."""
+    out = Path(path)
+    return Path(base_dir) / out if base_dir is not None and not out.is_absolute() else out
+
+
+#: A leg's two ends, (lat, lon) each: the key of a route shape.
+Leg = tuple[tuple[float, float], tuple[float, float]]
+
+
+def leg_shapes(travel: Travel, routes: Sequence[Route]) -> dict[Leg, list[tuple[float, float]]] | None:
+    """The way along the roads of every leg of ``routes``, as (lat, lon) points from end to end.
+
+    None when the travel method knows no roads (the maps then draw straight
+    lines and say so), or when the roads cannot be read now (an extract moved
+    or deleted since the plan was made: the plan stays readable).
+    """
+    if travel.method != "osm":
+        return None
+    legs: dict[Leg, tuple[Point, Point]] = {}
+    for route in routes:
+        places = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
+        if route.visits:
+            places.append(places[0])
+        for a, b in zip(places, places[1:]):
+            legs.setdefault((a, b), (Point("from", *a), Point("to", *b)))
+    try:
+        shapes = provider_for(travel).shapes(list(legs.values()))
+    except InputError:
+        return None
+    return dict(zip(legs, shapes))
 
 
 def scenario_points(scenario: Scenario) -> list[Point]:

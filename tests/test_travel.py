@@ -272,7 +272,7 @@ def test_provider_for_matrix_without_a_path():
     assert err.value.problems[0].column == "travel.matrix"
 
 
-@pytest.mark.parametrize("method", ["osrm", "teleport", ""])
+@pytest.mark.parametrize("method", ["teleport", "OSM", ""])
 def test_provider_for_unknown_method_names_it(method):
     with pytest.raises(InputError) as err:
         provider_for(Travel(method, 1.35, 45.0))

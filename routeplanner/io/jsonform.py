@@ -85,12 +85,7 @@ def settings_to_dict(scenario: Scenario) -> dict[str, Any]:
             }
             for v in scenario.vehicles
         ],
-        "travel": {
-            "method": scenario.travel.method,
-            "circuity": scenario.travel.circuity,
-            "speed_kmh": scenario.travel.speed_kmh,
-            "matrix": scenario.travel.matrix,
-        },
+        "travel": travel_to_dict(scenario.travel),
         "solver": {
             "time_limit_s": scenario.solver.time_limit_s,
             "stable_minutes": scenario.solver.stable_minutes,
@@ -98,6 +93,25 @@ def settings_to_dict(scenario: Scenario) -> dict[str, Any]:
         },
         "calendar": calendar_to_dict(scenario.calendar),
     }
+
+
+def travel_to_dict(travel: Travel) -> dict[str, Any]:
+    """``[travel]`` as a dict; the road keys only when set, so older snapshots read the same."""
+    out: dict[str, Any] = {"method": travel.method, "circuity": travel.circuity, "speed_kmh": travel.speed_kmh,
+                           "matrix": travel.matrix}
+    defaults = Travel()
+    for key in ("osm_pbf", "osrm_url", "osrm_max_table", "snap_m"):
+        if getattr(travel, key) != getattr(defaults, key):
+            out[key] = getattr(travel, key)
+    return out
+
+
+def travel_from_dict(d: dict[str, Any]) -> Travel:
+    defaults = Travel()
+    return Travel(d["method"], float(d["circuity"]), float(d["speed_kmh"]), d.get("matrix"),
+                  osm_pbf=d.get("osm_pbf"), osrm_url=d.get("osrm_url"),
+                  osrm_max_table=int(d.get("osrm_max_table", defaults.osrm_max_table)),
+                  snap_m=float(d.get("snap_m", defaults.snap_m)))
 
 
 def calendar_to_dict(calendar: CalendarSettings) -> dict[str, Any]:
@@ -151,9 +165,7 @@ def scenario_from_dict(d: dict[str, Any], source: str = "") -> Scenario:
             tuple(cycle["days"]),
             None if not cycle.get("start_date") else date.fromisoformat(cycle["start_date"]),
         ),
-        travel=Travel(
-            d["travel"]["method"], float(d["travel"]["circuity"]), float(d["travel"]["speed_kmh"]), d["travel"].get("matrix")
-        ),
+        travel=travel_from_dict(d["travel"]),
         solver=SolverSettings(
             float(d["solver"]["time_limit_s"]), int(d["solver"]["stable_minutes"]), d["solver"].get("work_limit")
         ),

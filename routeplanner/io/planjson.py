@@ -171,8 +171,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "circuity": plan.travel.circuity,
         "speed_kmh": plan.travel.speed_kmh,
     }
-    if plan.travel.matrix:
-        travel["matrix"] = plan.travel.matrix
+    for key in ("matrix", "osm_pbf", "osrm_url"):  # where the roads came from
+        if getattr(plan.travel, key):
+            travel[key] = getattr(plan.travel, key)
     info = plan.info
     entries = published.entries(plan)
     return {
@@ -526,13 +527,19 @@ def _read_travel(r: _Reader, t: dict | None) -> Travel:
     defaults = Travel()
     if t is None:
         return defaults
-    matrix = t.get("matrix")
+    matrix = _text_or_none(t.get("matrix"))
     return Travel(
         method=r.text(t, "method", "travel.method"),
         circuity=r.number(t, "circuity", "travel.circuity", 1, default=defaults.circuity),
         speed_kmh=r.number(t, "speed_kmh", "travel.speed_kmh", 0, exclusive_min=True),
-        matrix=matrix if isinstance(matrix, str) and matrix else None,
+        matrix=matrix,
+        osm_pbf=_text_or_none(t.get("osm_pbf")),
+        osrm_url=_text_or_none(t.get("osrm_url")),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def plan_from_dict(d: Any, source: str = "plan.json") -> Plan:

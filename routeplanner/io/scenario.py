@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from routeplanner import limits
+from routeplanner import config, limits
 from routeplanner import text as text_rule
 from routeplanner.errors import InputError, Problem
 from routeplanner.io.nesting import deeper_than, nesting_problem
@@ -53,16 +53,14 @@ from routeplanner.model import (
     hhmm,
 )
 
-# Road networks (issue 15) join this list when they are built: a method
-# offered before then would be accepted here and fail every solve.
-TRAVEL_METHODS = ("haversine", "geodesic", "matrix")
+TRAVEL_METHODS = ("haversine", "geodesic", "matrix", "osm", "osrm", "pgrouting")
 
 _TOP_KEYS = ("name", "stops", "depot", "cycle", "vehicles", "travel", "solver", "calendar", "geocoding")
 _DEPOT_KEYS = ("name", "lat", "lon", "address")
 _GEOCODING_KEYS = ("provider", "url", "user_agent", "min_delay_s", "gazetteer", "countries")
 _CYCLE_KEYS = ("weeks", "days", "start_date")
 _VEHICLE_KEYS = ("name", "capacity_books", "shift_start", "shift_end", "break_minutes", "break_after_minutes")
-_TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix")
+_TRAVEL_KEYS = ("method", "circuity", "speed_kmh", "matrix", "osm_pbf", "osrm_url", "osrm_max_table", "snap_m")
 _SOLVER_KEYS = ("time_limit_s", "stable_minutes", "work_limit")
 _CALENDAR_KEYS = ("country", "timezone", "valid_until", "closed", "language")
 _CLOSED_KEYS = ("date", "reason")
@@ -142,6 +140,24 @@ class _Checker:
             self.bad(prefix + key, text_rule.visible(value), text_rule.EXPECTED)
             return None
         return value.strip()
+
+    def path(self, tbl: dict, prefix: str, key: str, base_dir: Path, required_by: str | None,
+             expected: str) -> str | None:
+        """``tbl[key]``: an existing file, relative to ``base_dir``, as an absolute path (the
+        TOML's folder is forgotten later); None when absent or bad (bad: a problem is listed).
+        ``required_by``: the method that needs it, when the table's method does."""
+        if key not in tbl:
+            if required_by:
+                self.bad(prefix + key, "", f'{expected} (required with method = "{required_by}")')
+            return None
+        text = self.text(tbl, prefix, key, None, expected)
+        if text is None:
+            return None
+        path = (base_dir / text).resolve()
+        if not path.is_file():
+            self.bad(prefix + key, text, f"{expected}; {path} does not exist")
+            return None
+        return str(path)
 
     def integer(self, tbl: dict, prefix: str, key: str, default: Any, ok: Callable[[int], bool],
                 expected: str) -> int | None:
@@ -418,24 +434,37 @@ def _travel(c: _Checker, data: dict, base_dir: Path) -> Travel | None:
                       limits.EXPECT_CIRCUITY)
     speed = c.real(tbl, "travel.", "speed_kmh", _TRAVEL.speed_kmh, limits.SPEED_KMH.__contains__,
                    limits.EXPECT_SPEED)
-    matrix: str | None = None
-    ok = None not in (method, circuity, speed)
-    expected = "the path of a CSV with columns from,to,km,minutes, relative to the scenario file"
-    if "matrix" in tbl:
-        text = c.text(tbl, "travel.", "matrix", None, expected)
-        if text is not None:
-            path = (base_dir / text).resolve()  # stored absolute: the TOML's folder is forgotten later
-            if path.is_file():
-                matrix = str(path)
-            else:
-                c.bad("travel.matrix", text, f"{expected}; {path} does not exist")
-        ok = ok and matrix is not None
-    elif method == "matrix":
-        c.bad("travel.matrix", "", expected + ' (required with method = "matrix")')
-        ok = False
+    snap = c.real(tbl, "travel.", "snap_m", _TRAVEL.snap_m, limits.SNAP_M.__contains__, limits.EXPECT_SNAP)
+    max_table = c.integer(tbl, "travel.", "osrm_max_table", _TRAVEL.osrm_max_table,
+                          limits.OSRM_MAX_TABLE.__contains__, limits.EXPECT_OSRM_MAX_TABLE)
+    ok = None not in (method, circuity, speed, snap, max_table)
+    matrix = c.path(tbl, "travel.", "matrix", base_dir, "matrix" if method == "matrix" else None,
+                    "the path of a CSV with columns from,to,km,minutes, relative to the scenario file")
+    # Without osm_pbf, method "osm" uses the server's extract (ROUTEPLANNER_OSM_PBF) where there is one.
+    osm_pbf = c.path(tbl, "travel.", "osm_pbf", base_dir, "osm" if method == "osm" and not config.osm_pbf() else None,
+                     "the path of an OpenStreetMap extract (.osm.pbf), relative to the scenario file")
+    osrm_url = None
+    expected_url = "the address of an OSRM server, http://host:port"
+    if "osrm_url" in tbl:
+        osrm_url = c.text(tbl, "travel.", "osrm_url", None, expected_url)
+        if osrm_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", osrm_url):
+            c.bad("travel.osrm_url", osrm_url, expected_url)
+            osrm_url = None
+    elif method == "osrm":
+        c.bad("travel.osrm_url", "", expected_url + ' (required with method = "osrm")')
+    for key, value in (("matrix", matrix), ("osm_pbf", osm_pbf), ("osrm_url", osrm_url)):
+        ok = ok and (value is not None or (key not in tbl and not _needs(method, key)))
     if not ok:
         return None
-    return Travel(method=method, circuity=circuity, speed_kmh=speed, matrix=matrix)
+    return Travel(method=method, circuity=circuity, speed_kmh=speed, matrix=matrix, osm_pbf=osm_pbf,
+                  osrm_url=osrm_url.rstrip("/") if osrm_url else None, osrm_max_table=max_table, snap_m=snap)
+
+
+def _needs(method: str | None, key: str) -> bool:
+    """Whether ``[travel] method`` cannot work without ``key``."""
+    if (method, key) == ("osm", "osm_pbf"):
+        return not config.osm_pbf()
+    return (method, key) in {("matrix", "matrix"), ("osrm", "osrm_url")}
 
 
 def _solver(c: _Checker, data: dict) -> SolverSettings | None:
@@ -752,7 +781,7 @@ def dump_scenario_toml(scenario: Scenario, stops_filename: str) -> str:
     Every key is written, defaults included, so the file documents itself.
     Together with :func:`~routeplanner.io.stops.write_stops_csv` (writing the
     stops to ``stops_filename`` next to the TOML) loading gives an equal
-    scenario.  ``travel.matrix`` is written as stored: an absolute path.
+    scenario.  ``travel.matrix`` and ``travel.osm_pbf`` are written as stored: absolute paths.
     """
     s = scenario
     lines = _toml_table("", [("name", s.name), ("stops", stops_filename)])
@@ -770,8 +799,11 @@ def dump_scenario_toml(scenario: Scenario, stops_filename: str) -> str:
             ("break_minutes", v.break_minutes),
             ("break_after_minutes", v.break_after_minutes),
         ])
-    lines += _toml_table("[travel]", [("method", s.travel.method), ("circuity", float(s.travel.circuity)),
-                                      ("speed_kmh", float(s.travel.speed_kmh)), ("matrix", s.travel.matrix)])
+    t = s.travel
+    lines += _toml_table("[travel]", [("method", t.method), ("circuity", float(t.circuity)),
+                                      ("speed_kmh", float(t.speed_kmh)), ("matrix", t.matrix),
+                                      ("osm_pbf", t.osm_pbf), ("osrm_url", t.osrm_url),
+                                      ("osrm_max_table", t.osrm_max_table), ("snap_m", float(t.snap_m))])
     lines += _toml_table("[solver]", [("time_limit_s", float(s.solver.time_limit_s)),
                                       ("stable_minutes", s.solver.stable_minutes),
                                       ("work_limit", s.solver.work_limit)])

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from werkzeug.datastructures import FileStorage
 
-from routeplanner import formats, limits, services, store
+from routeplanner import config, formats, limits, services, store
 from routeplanner.datachecks import ImportNotes
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, read_stops_bytes, scenario_from_toml_text, to_toml
@@ -32,6 +32,11 @@ from routeplanner.web.api_forms import FORM_FIELDS, form_scenario
 #: Travel methods the web service accepts: a matrix file would be a path on
 #: the server (not something a browser can hand over), OSRM is not built yet.
 WEB_TRAVEL_METHODS = ("haversine", "geodesic")
+
+
+def web_travel_methods() -> tuple[str, ...]:
+    """The methods the web service plans with: roads too where the server has an extract."""
+    return WEB_TRAVEL_METHODS + (("osm",) if config.osm_pbf() else ())
 #: Stops in one scenario (routeplanner.limits: the readers refuse the first one past it).
 MAX_STOPS = limits.MAX_STOPS
 #: Keys of a scenario document that describe the row, not the scenario.
@@ -103,13 +108,15 @@ def _web_travel(data: dict[str, Any], source: str, problems: list[Problem], colu
     travel = data.get("travel")
     if isinstance(travel, dict):
         travel = dict(travel)
-        if travel.get("matrix") is not None:
-            problems.append(Problem(source, None, column("travel.matrix"), shown(travel["matrix"]),
-                                    "no travel matrix: the web service plans with haversine or geodesic distances"))
-            travel.pop("matrix")
+        # Files and servers named by a user would be read or called by the service.
+        for key, what in (("matrix", "travel matrix"), ("osm_pbf", "road extract"), ("osrm_url", "OSRM server")):
+            if travel.get(key) is not None:
+                problems.append(Problem(source, None, column("travel." + key), shown(travel[key]),
+                                        f"no {what}: the web service plans with haversine or geodesic distances"))
+                travel.pop(key)
         method = travel.get("method")
-        if isinstance(method, str) and method not in WEB_TRAVEL_METHODS:
-            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(WEB_TRAVEL_METHODS)))
+        if isinstance(method, str) and method not in web_travel_methods():
+            problems.append(Problem(source, None, column("travel.method"), method, " or ".join(web_travel_methods())))
             travel["method"] = WEB_TRAVEL_METHODS[0]
         data["travel"] = travel
     return data

@@ -21,6 +21,10 @@ Two rules keep these maps safe and working offline:
 
 The driver sheet's map is :func:`route_svg`: a drawing made here from the
 coordinates, so it prints without tiles, JavaScript or internet.
+
+Routes follow the roads where the plan's travel method knows them
+(``routeplanner.travel.leg_shapes``: a mapping of each leg's two ends to its
+way); otherwise legs are straight lines, and the page's legend says so.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import folium
 from branca.element import MacroElement
@@ -40,6 +44,9 @@ from routeplanner import formats
 from routeplanner.config import DEFAULT_MAP_TILES
 from routeplanner.datachecks import DEPOT, DataWarning
 from routeplanner.model import WEEKDAYS, Place, Plan, Route, Scenario, calendar_routes, hhmm
+
+#: (lat, lon) of a leg's two ends -> its way along the roads, end to end.
+Shapes = Mapping[tuple[tuple[float, float], tuple[float, float]], Sequence[tuple[float, float]]]
 
 #: One colour per weekday (Okabe-Ito, readable by colour-blind people).
 DAY_COLOURS: dict[str, str] = {
@@ -259,13 +266,25 @@ def _marker(group: folium.FeatureGroup, point: tuple[float, float], colour: str,
     ).add_to(group)
 
 
+def route_line(route: Route, shapes: Shapes | None = None) -> list[tuple[float, float]]:
+    """The route's line, depot to depot: along the roads of ``shapes`` where it has the leg, else straight."""
+    stops = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
+    stops.append(stops[0])
+    if not shapes:
+        return stops
+    line = [stops[0]]
+    for a, b in zip(stops, stops[1:]):
+        line += list(shapes.get((a, b), (a, b)))[1:]
+    return line
+
+
 def _route_into(group: folium.FeatureGroup, route: Route, colour: str, dash: str | None,
-                popup_extra: MapHTML | None = None) -> list[tuple[float, float]]:
+                popup_extra: MapHTML | None = None, shapes: Shapes | None = None) -> list[tuple[float, float]]:
     points = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
     points.append((route.depot.lat, route.depot.lon))
     if route.visits:
         folium.PolyLine(
-            points, color=colour, weight=4, opacity=0.85, dash_array=dash,
+            route_line(route, shapes), color=colour, weight=4, opacity=0.85, dash_array=dash,
             tooltip=_tooltip(map_text(route_title(route))),
         ).add_to(group)
     for order, visit in enumerate(route.visits, start=1):
@@ -301,11 +320,12 @@ def _unserved_layer(plan: Plan, scenario: Scenario | None) -> tuple[folium.Featu
     return group, points
 
 
-def plan_map(plan: Plan, scenario: Scenario | None, assets: MapAssets) -> folium.Map:
+def plan_map(plan: Plan, scenario: Scenario | None, assets: MapAssets, shapes: Shapes | None = None) -> folium.Map:
     """The plan on a map: a layer per route-day, coloured by weekday, dashed by week.
 
     ``scenario`` (the snapshot the plan was made from) places the unserved
-    stops; without it they are only listed on the page.
+    stops; without it they are only listed on the page.  ``shapes``: the legs'
+    ways along the roads (straight lines without).
     """
     routes = calendar_routes(plan)
     depot = routes[0].depot if routes else (scenario.depot if scenario else Place("", 0.0, 0.0))
@@ -318,7 +338,7 @@ def plan_map(plan: Plan, scenario: Scenario | None, assets: MapAssets) -> folium
              map_text(" · " + ngettext("%(num)d stop", "%(num)d stops", len(route.visits)))], sep=""
         )
         group = _group(name)
-        points += _route_into(group, route, colour, dash)
+        points += _route_into(group, route, colour, dash, shapes=shapes)
         group.add_to(m)
     unserved, more = _unserved_layer(plan, scenario)
     if unserved is not None:
@@ -331,8 +351,10 @@ def plan_map(plan: Plan, scenario: Scenario | None, assets: MapAssets) -> folium
     return m
 
 
-def compare_map(plans: Sequence[tuple[str, Plan]], assets: MapAssets) -> folium.Map:
-    """Several plans on one map: one layer per plan, one colour and line pattern each."""
+def compare_map(plans: Sequence[tuple[str, Plan]], assets: MapAssets,
+                shapes: Sequence[Shapes | None] = ()) -> folium.Map:
+    """Several plans on one map: one layer per plan, one colour and line pattern each;
+    ``shapes[i]``: plan i's legs along the roads (straight lines where it has none)."""
     depot = next((r.depot for _label, p in plans for r in p.routes), Place("", 0.0, 0.0))
     m = _new_map(depot, assets)
     points: list[tuple[float, float]] = [(depot.lat, depot.lon)]
@@ -342,7 +364,8 @@ def compare_map(plans: Sequence[tuple[str, Plan]], assets: MapAssets) -> folium.
         group = _group(join_html([_swatch(colour, dash), map_text(label)], sep=""))
         extra = map_html("<em>{label}</em>", label=label)
         for route in calendar_routes(plan):
-            points += _route_into(group, route, colour, dash, popup_extra=extra)
+            points += _route_into(group, route, colour, dash, popup_extra=extra,
+                                  shapes=shapes[i] if i < len(shapes) else None)
         group.add_to(m)
     _depot_layer(depot).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -488,11 +511,17 @@ class RouteSvg:
     scale_px: float = 0.0  # length of the scale bar
     scale_label: str = ""
     colour: str = "#0072B2"
+    along_roads: bool = False  # the path follows the roads (else straight lines between stops)
 
 
-def route_svg(route: Route, width: int = 640, height: int = 300, pad: int = 28) -> RouteSvg:
-    """Project the route (equirectangular, true to scale at its mid latitude) into a box."""
+def route_svg(route: Route, width: int = 640, height: int = 300, pad: int = 28,
+              shapes: Shapes | None = None) -> RouteSvg:
+    """Project the route (equirectangular, true to scale at its mid latitude) into a box;
+    along the roads of ``shapes`` where it has the legs."""
+    line = route_line(route, shapes)
     pts = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
+    stop_count = len(pts)
+    pts += line  # the roads may swing outside the stops' box
     lat0 = sum(p[0] for p in pts) / len(pts)
     kx = math.cos(math.radians(lat0))
     xs = [p[1] * kx for p in pts]
@@ -520,7 +549,11 @@ def route_svg(route: Route, width: int = 640, height: int = 300, pad: int = 28) 
     boxes: list[tuple[float, float, float, float]] = []
     for p in stops:
         p.label_x, p.label_y, p.anchor = _label_place(p, stops, depot, width, boxes)
-    path = " ".join(f"{x},{y}" for x, y in [depot] + [(p.x, p.y) for p in stops] + [depot])
+    along = bool(shapes) and len(line) > stop_count + 1
+    if along:
+        path = " ".join("{},{}".format(*project(stop_count + i)) for i in range(len(line)))
+    else:
+        path = " ".join(f"{x},{y}" for x, y in [depot] + [(p.x, p.y) for p in stops] + [depot])
     # A scale bar of a round number of km, about a fifth of the width.
     km_per_px = (111.32 / scale) if scale not in (0, math.inf) and span_x + span_y > 0 else 0.0
     scale_px, scale_label = 0.0, ""
@@ -530,7 +563,7 @@ def route_svg(route: Route, width: int = 640, height: int = 300, pad: int = 28) 
         scale_px = round(nice / km_per_px, 1)
         scale_label = f"{nice} km"
     return RouteSvg(width, height, depot, stops, path, scale_px, scale_label,
-                    DAY_COLOURS.get(route.day, "#333333"))
+                    DAY_COLOURS.get(route.day, "#333333"), along)
 
 
 MARK_R = 10  # radius of a numbered stop mark

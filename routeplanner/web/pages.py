@@ -182,6 +182,8 @@ def method_text(method: str) -> str:
         "haversine": _("straight line × road factor"),
         "geodesic": _("geodesic line × road factor"),
         "matrix": _("distance table file"),
+        "osm": _("along the roads (OpenStreetMap)"),
+        "osrm": _("along the roads (OSRM server)"),
     }.get(method, method)
 
 

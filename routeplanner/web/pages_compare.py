@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from routeplanner.compare import compare as measure
+from routeplanner.travel import leg_shapes
 from routeplanner.web import access, security
 from routeplanner.web.maps import PLAN_COLOURS, compare_map, render_map
 from routeplanner.web.pages import bad_request, get_plan, leaflet_installed, map_assets, plan_model, plan_title
@@ -63,6 +64,8 @@ def compare():
         metrics=compare_metrics(plans, comparison),
         moved=moved_stops(plans, comparison),
         leaflet_ok=leaflet_installed(),
+        # the map draws each plan along the roads where its travel method knows them
+        along_roads=all(p.travel.method == "osm" for p in plans),
     )
 
 
@@ -73,5 +76,5 @@ def compare_map_page():
         raise bad_request(_("Choose the plans to show."))
     loaded = _load(ids)
     labelled = [(f"{plan_title(r)} ({r.scenario.name})", p) for r, p in loaded]
-    m = compare_map(labelled, map_assets())
+    m = compare_map(labelled, map_assets(), [leg_shapes(p.travel, p.routes) for _row, p in loaded])
     return security.map_document(render_map(m, _("Plans compared")))

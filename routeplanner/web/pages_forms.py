@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -23,16 +24,17 @@ from routeplanner import services
 from routeplanner.datachecks import ImportNotes
 from routeplanner.errors import InputError, Problem
 from routeplanner.io import STOP_COLUMNS, scenario_from_toml_text, stop_record, to_toml
-from routeplanner.io.scenario import TRAVEL_METHODS
 from routeplanner.model import WEEKDAYS, Scenario
 from routeplanner.web import checks
 from routeplanner.web.api_forms import SETTINGS, VEHICLE_SETTINGS, form_value, nest
+from routeplanner.web.api_input import web_travel_methods
 
 #: The columns of the stops editor, in the order shown (address travels hidden).
 STOP_FIELDS: tuple[str, ...] = STOP_COLUMNS
 VEHICLE_FIELDS = tuple(s.page for s in VEHICLE_SETTINGS)
-#: Travel methods offered in the settings form (a matrix needs a file on the server).
-FORM_TRAVEL_METHODS = tuple(m for m in TRAVEL_METHODS if m != "matrix")
+#: Travel methods offered in the settings form: a matrix needs a file on the server and OSRM a server
+#: the service would call for the user; roads only with the server's own extract (ROUTEPLANNER_OSM_PBF).
+form_travel_methods = web_travel_methods
 
 SETTINGS_SOURCE = "settings"
 STOPS_SOURCE = "stops table"
@@ -263,14 +265,23 @@ def build_scenario(
     the file's rows).
     """
     filename, blob = stops
+    # The reader knows every method; the service plans only with those it can run for anyone.
+    offered = form_travel_methods()
+    allowed = offered + (("matrix",) if settings.travel_matrix else ())
+    refused = [] if settings.travel_method in allowed else [
+        Problem(SETTINGS_SOURCE, None, "travel.method", settings.travel_method, " or ".join(offered))]
+    if refused:
+        settings = dataclasses.replace(settings, travel_method=offered[0])
     try:
         scenario = scenario_from_toml_text(
             settings.toml(filename), source_name=SETTINGS_SOURCE, stops_upload=(filename, blob),
             geocoder=checks.geocoder(), notes=notes,
         )
     except InputError as err:
+        if refused:
+            err = InputError(refused + err.problems, more=err.omitted)
         if row_map is None:
-            raise
+            raise err from None
         def shown(match: re.Match) -> str:
             row = int(match.group(1).replace(",", ""))  # "row 2,002" as the limits write it
             return f"row {row_map.get(row, row):,}"
@@ -280,6 +291,8 @@ def build_scenario(
                     re.sub(_ROW, shown, p.expected) if p.file == filename else p.expected)
             for p in err.problems
         ], more=err.omitted) from None
+    if refused:
+        raise InputError(refused)
     problems = services.storage_problems(scenario, SETTINGS_SOURCE, filename,
                                          lambda i: row_map.get(i + 2, i + 2) if row_map else i + 2)
     if problems:

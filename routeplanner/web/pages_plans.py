@@ -28,6 +28,7 @@ from routeplanner.io.planjson import plan_from_dict
 from routeplanner.io.stops import slugify
 from routeplanner.model import CalendarSettings, Plan, Route, Scenario, calendar_routes, hhmm
 from routeplanner.totals import loans_share_pct
+from routeplanner.travel import leg_shapes
 from routeplanner.web import access, db, i18n, security
 from routeplanner.web.maps import (
     DAY_COLOURS,
@@ -131,6 +132,7 @@ def _plan_page(plan_id: int, problems=None, effective_from: str = "", status: in
         colours=DAY_COLOURS,
         week_dash=week_dash,
         legend=weekday_legend(plan.cycle.days),
+        along_roads=leg_shapes(plan.travel, plan.routes) is not None,
         weeks=range(1, plan.cycle.weeks + 1),
         share=loans_share_pct(plan.totals),
         unpublished=[e for e in published.entries(plan) if not e.has_window],
@@ -175,7 +177,7 @@ def publish(plan_id: int):
 @bp.get("/plans/<int:plan_id>/map")
 def plan_map_page(plan_id: int):
     row, plan, scenario = _load(plan_id)
-    m = plan_map(plan, scenario, map_assets())
+    m = plan_map(plan, scenario, map_assets(), leg_shapes(plan.travel, plan.routes))
     return security.map_document(render_map(m, plan_title(row)))
 
 
@@ -196,8 +198,9 @@ def export(plan_id: int, fmt: str):
 SHEET_DATES = 6
 
 
-def _sheet(plan: Plan, route: Route, scenario, number: int, route_dates, closed=None) -> dict:
-    """A driver's sheet; ``closed``: (today, the closed dates ahead) of the scenario's calendar."""
+def _sheet(plan: Plan, route: Route, scenario, number: int, route_dates, closed=None, shapes=None) -> dict:
+    """A driver's sheet; ``closed``: (today, the closed dates ahead) of the scenario's calendar;
+    ``shapes``: the legs along the roads (``travel.leg_shapes``), straight lines without."""
     day = route_dates.get(id(route))
     sheet = {
         "number": number,
@@ -205,7 +208,7 @@ def _sheet(plan: Plan, route: Route, scenario, number: int, route_dates, closed=
         "title": route_title(route),
         "date": day,
         "rows": driver_rows(route, scenario),
-        "svg": route_svg(route),
+        "svg": route_svg(route, shapes=shapes),
         "loans": sum(v.loans for v in route.visits),
         "closed": "",  # the sheet's own date is closed: why
         "next": [],  # the next dates this route-day is driven
@@ -256,7 +259,8 @@ def driver_sheet(plan_id: int, number: int):
     if not 1 <= number <= len(routes):
         raise not_found(_("Plan %(id)d has no route-day number %(n)d.", id=plan_id, n=number))
     route_dates = _route_dates(plan)
-    sheet = _sheet(plan, routes[number - 1], scenario, number, route_dates, _sheet_closures(row, plan))
+    sheet = _sheet(plan, routes[number - 1], scenario, number, route_dates, _sheet_closures(row, plan),
+                   leg_shapes(plan.travel, [routes[number - 1]]))
     return render_template(
         "plans/driver.html", row=row, plan=plan, title=plan_title(row), sheets=[sheet], single=True,
         total=len(routes), num=num, duration=duration, nice_date=nice_date, hhmm=hhmm,
@@ -270,8 +274,9 @@ def driver_week(plan_id: int, week: int):
     vehicle = request.args.get("vehicle")
     route_dates = _route_dates(plan)
     closed = _sheet_closures(row, plan)
-    sheets = [_sheet(plan, r, scenario, n, route_dates, closed) for n, r in enumerate(routes, start=1)
-              if r.week == week and (not vehicle or r.vehicle == vehicle)]
+    chosen = [(n, r) for n, r in enumerate(routes, start=1) if r.week == week and (not vehicle or r.vehicle == vehicle)]
+    shapes = leg_shapes(plan.travel, [r for _n, r in chosen])
+    sheets = [_sheet(plan, r, scenario, n, route_dates, closed, shapes) for n, r in chosen]
     if not sheets:
         raise not_found(_("Plan %(id)d has no routes in week %(week)d.", id=plan_id, week=week))
     return render_template(

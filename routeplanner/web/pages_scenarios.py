@@ -34,7 +34,7 @@ from routeplanner.web.maps import depot_picker_map, render_map, stops_map
 from routeplanner.web.pages import get_job, get_scenario, leaflet_installed, map_assets, not_found
 from routeplanner.web.api_input import upload_name
 from routeplanner.web.pages_forms import (
-    FORM_TRAVEL_METHODS,
+    form_travel_methods,
     SETTINGS_SOURCE,
     STOPS_SOURCE,
     SettingsForm,
@@ -264,8 +264,8 @@ def _scenario_page(row: store.ScenarioRow, *, stop_rows=None, settings: Settings
         leaflet_ok=leaflet_installed(),
         settings=settings,
         weekdays=WEEKDAYS,
-        travel_methods=FORM_TRAVEL_METHODS if row.settings["travel"]["method"] in FORM_TRAVEL_METHODS
-        else FORM_TRAVEL_METHODS + (row.settings["travel"]["method"],),
+        travel_methods=form_travel_methods() if row.settings["travel"]["method"] in form_travel_methods()
+        else form_travel_methods() + (row.settings["travel"]["method"],),
         problems=problems,
         problems_for=problems_for,
         plans=list(reversed(row.plans)),

@@ -159,6 +159,16 @@ BAD_KEYS = [
     ('method = "haversine"', 'method = "teleport"', "travel.method", "teleport", "haversine, geodesic, matrix"),
     ('method = "haversine"', 'method = "matrix"', "travel.matrix", "", 'required with method = "matrix"'),
     ('method = "haversine"', 'method = "matrix"\nmatrix = "legs.csv"', "travel.matrix", "legs.csv", "does not exist"),
+    ('method = "haversine"', 'method = "osm"', "travel.osm_pbf", "", 'required with method = "osm"'),
+    ('method = "haversine"', 'method = "osm"\nosm_pbf = "lt.osm.pbf"', "travel.osm_pbf", "lt.osm.pbf", "does not exist"),
+    ('method = "haversine"', 'method = "osm"\nosm_pbf = 7', "travel.osm_pbf", "7", "OpenStreetMap extract"),
+    ("speed_kmh = 45", "speed_kmh = 45\nsnap_m = 0", "travel.snap_m", "0", "1 to 10,000"),
+    ('method = "haversine"', 'method = "osrm"', "travel.osrm_url", "", 'required with method = "osrm"'),
+    ('method = "haversine"', 'method = "osrm"\nosrm_url = "localhost:5000"', "travel.osrm_url", "localhost:5000",
+     "http://host:port"),
+    ('method = "haversine"', 'method = "osrm"\nosrm_url = "http://x y"', "travel.osrm_url", "http://x y",
+     "http://host:port"),
+    ("speed_kmh = 45", "speed_kmh = 45\nosrm_max_table = 1", "travel.osrm_max_table", "1", "2 to 100,000"),
     ("circuity = 1.35", "circuity = 0.9", "travel.circuity", "0.9", "1 to 3"),
     ("circuity = 1.35", 'circuity = "1.35"', "travel.circuity", "1.35", "1 to 3"),
     ("speed_kmh = 45", "speed_kmh = 0", "travel.speed_kmh", "0", "1 to 200"),
@@ -300,7 +310,8 @@ def test_dump_writes_every_key_so_the_file_documents_itself(tmp_path):
     data = tomllib.loads(dump_scenario_toml(s, "stops.csv"))
     assert data["vehicles"] == [{"name": "Vehicle 1", "capacity_books": 2500, "shift_start": "08:00",
                                  "shift_end": "17:00", "break_minutes": 45, "break_after_minutes": 270}]
-    assert data["travel"] == {"method": "haversine", "circuity": 1.35, "speed_kmh": 45.0}
+    assert data["travel"] == {"method": "haversine", "circuity": 1.35, "speed_kmh": 45.0, "osrm_max_table": 100,
+                              "snap_m": 500.0}
     assert data["solver"] == {"time_limit_s": 30.0, "stable_minutes": 15}
     assert data["cycle"] == {"weeks": 1, "days": ["Mon", "Tue", "Wed", "Thu", "Fri"]}
 
@@ -485,3 +496,24 @@ def test_the_calendar_survives_the_stored_form():
     old = scenario_to_dict(s)
     del old["calendar"]  # stored before there was a calendar
     assert scenario_from_dict(old).calendar == CalendarSettings()
+
+
+@pytest.mark.parametrize("travel_toml, expected", [
+    ('method = "osm"\nosm_pbf = "maps/region.osm.pbf"\nsnap_m = 250',
+     {"method": "osm", "osm_pbf": "maps/region.osm.pbf", "snap_m": 250.0}),
+    ('method = "osrm"\nosrm_url = "http://127.0.0.1:5000/"\nosrm_max_table = 1000',
+     {"method": "osrm", "osrm_url": "http://127.0.0.1:5000", "osrm_max_table": 1000}),
+])
+def test_road_methods_are_read_and_written_back(tmp_path, travel_toml, expected):
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "region.osm.pbf").write_bytes(b"")
+    toml = FULL.replace('method = "haversine"', travel_toml)
+    s = load_scenario(write(tmp_path, toml))
+    for key, value in expected.items():
+        want = str((tmp_path / value).resolve()) if key == "osm_pbf" else value
+        assert getattr(s.travel, key) == want
+    out = tmp_path / "out"
+    out.mkdir()
+    write_stops_csv(s.stops, out / "stops.csv")
+    (out / "scenario.toml").write_text(dump_scenario_toml(s, "stops.csv"), encoding="utf-8")
+    assert load_scenario(out / "scenario.toml").travel == s.travel

@@ -44,6 +44,7 @@ from routeplanner.web.maps import (
     plan_map,
     render_map,
     route_svg,
+    route_line,
     stops_map,
 )
 
@@ -337,3 +338,60 @@ def test_a_stop_name_never_runs_as_a_template_on_the_server():
     out = render_map(plan_map(plan, None, ASSETS), title=payload)
     assert "uid=" not in out and "{{" not in out
     assert html.unescape(out.replace("\\u0026", "&")).count(payload) >= 2  # popup and tooltip, as text
+
+
+# --- routes along the roads (issue 15) ---------------------------------------------------------
+
+
+def detour_shapes(route: Route) -> dict:
+    """Every leg of ``route`` by way of a point 0.0123 degrees west of its middle."""
+    stops = [(route.depot.lat, route.depot.lon)] + [(v.lat, v.lon) for v in route.visits]
+    stops.append(stops[0])
+    return {(a, b): [a, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 - 0.0123), b] for a, b in zip(stops, stops[1:])}
+
+
+def test_plan_map_draws_the_roads_where_it_has_them():
+    plan, scenario = sample_plan()
+    shapes = detour_shapes(plan.routes[0])
+    a, b = (DEPOT.lat, DEPOT.lon), (55.98, 25.60)
+    middle = shapes[(a, b)][1]
+    with_roads = render_map(plan_map(plan, scenario, ASSETS, shapes))
+    straight = render_map(plan_map(plan, scenario, ASSETS))
+    assert f"[{middle[0]}, {middle[1]}]" in with_roads and f"[{middle[0]}, {middle[1]}]" not in straight
+    # the other routes have no shapes: straight, and every marker is where it was
+    assert with_roads.count("L.circleMarker(") == straight.count("L.circleMarker(")
+    assert with_roads.count("L.polyline(") == straight.count("L.polyline(")
+
+
+def test_compare_map_draws_each_plan_with_its_own_roads():
+    plan, _scenario = sample_plan()
+    shapes = detour_shapes(plan.routes[0])
+    middle = next(iter(shapes.values()))[1]
+    out = render_map(compare_map([("A", plan), ("B", plan)], ASSETS, [shapes, None]))
+    assert out.count(f"[{middle[0]}, {middle[1]}]") == 1
+
+
+def test_route_svg_along_the_roads():
+    plan, _ = sample_plan()
+    route = plan.routes[0]
+    straight = route_svg(route)
+    roads = route_svg(route, shapes=detour_shapes(route))
+    assert not straight.along_roads and roads.along_roads
+    points = [tuple(map(float, p.split(","))) for p in roads.path.split()]
+    assert len(points) == 2 * (len(route.visits) + 1) + 1  # a middle point on each leg
+    assert all(0 <= x <= roads.width and 0 <= y <= roads.height for x, y in points)
+    # the stops are still where the path passes
+    for stop in roads.stops:
+        assert min((x - stop.x) ** 2 + (y - stop.y) ** 2 for x, y in points) < 25 ** 2
+
+
+def test_route_line_keeps_a_leg_without_a_shape_straight():
+    plan, _ = sample_plan()
+    route = plan.routes[0]
+    shapes = detour_shapes(route)
+    first = next(iter(shapes))
+    del shapes[first]
+    line = route_line(route, shapes)
+    assert line[0] == line[-1] == (DEPOT.lat, DEPOT.lon)
+    assert line[:2] == list(first)  # the depot, then straight to stop 1
+    assert len(line) == 2 + 2 * len(route.visits)
