@@ -206,7 +206,7 @@ def test_deleting_a_scenario_ends_its_solve(app, client, live_runner, wait_job):
 def test_a_scenario_that_cannot_be_planned_fails_with_a_readable_message(app, client, live_runner, wait_job):
     with db.new_session(app) as s:  # stored by some other means than the API, which refuses it
         row = s.get(ScenarioRow, SAMPLE_ID)
-        row.settings = {**row.settings, "travel": {**row.settings["travel"], "method": "osrm"}}
+        row.settings = {**row.settings, "travel": {**row.settings["travel"], "method": "teleport"}}
         s.commit()
     job = client.post(f"/api/scenarios/{SAMPLE_ID}/solve", json={"time_limit_s": 1}).get_json()
     status = wait_job(client, job["id"])
