@@ -319,10 +319,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    stop = threading.Event()
     if settings.redis_url:
         from routeplanner import rqueue
-
         from routeplanner.store import open_sessions
 
         print("routeplanner: solving jobs from the RQ queue (Ctrl-C stops)", file=sys.stderr)
@@ -330,6 +328,7 @@ def _worker(args: argparse.Namespace) -> int:
         engine.dispose()
         rqueue.work(settings.redis_url, burst=args.burst)  # RQ handles SIGINT/SIGTERM itself
         return 0
+    stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _s, _f: stop.set())
     print("routeplanner: solving queued jobs (Ctrl-C stops)", file=sys.stderr)

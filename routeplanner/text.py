@@ -1,4 +1,5 @@
-"""Which characters user text may hold, and how to show text that breaks the rule.
+"""Which characters user text may hold, how to show text that breaks the rule, and how names
+are compared (:func:`fold`).
 
 One rule for every entry point (stops table, scenario, web forms, API, stored
 text): no control characters other than tab and line feed, no lone UTF-16
@@ -18,6 +19,7 @@ surrogates, and none of the bidirectional overrides and isolates.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Characters user text may not hold (see the module docstring).
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -39,3 +41,11 @@ def visible(text: str) -> str:
     """
     return FORBIDDEN.sub(lambda m: m.group(0).encode("unicode_escape", "backslashreplace").decode("ascii")
                          if ord(m.group(0)) < 0xD800 else f"\\u{ord(m.group(0)):04x}", text)
+
+
+def fold(text: str) -> str:
+    """Lower case, diacritics dropped, inner whitespace collapsed: ``" Rokiškis "`` -> ``"rokiskis"``
+    (column titles, weekday and frequency words, stop and place names compared as people mean them)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.split())

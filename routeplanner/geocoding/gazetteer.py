@@ -27,7 +27,6 @@ import csv
 import io
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from geopy.location import Location
 
 from routeplanner.errors import InputError, Problem
 from routeplanner.limits import MAX_GAZETTEER_BYTES, read_limited
+from routeplanner.text import fold
 
 #: Candidates returned at most (geopy's ``limit``), the most populous first.
 DEFAULT_LIMIT = 10
@@ -71,13 +71,6 @@ _HEADER_NAMES = {
 }
 #: Columns whose values are other names of the place (";" or "," between several).
 _ALT_COLUMNS = ("asciiname", "alternatenames", "alt_name", "alt_names", "postal_name_match", "name_en")
-
-
-def fold(text: str) -> str:
-    """Lower case, diacritics dropped, spaces collapsed: ``" Rokiškis "`` -> ``"rokiskis"``."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.split())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ import io
 import itertools
 import math
 import re
-import unicodedata
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,11 +157,7 @@ def _alias_hint(column: str) -> str:
 # --- small text helpers, shared with the scenario reader ---------------------
 
 
-def _fold(text: str) -> str:
-    """Lower case, diacritics dropped, inner whitespace collapsed: ``" Dažnumas "`` -> ``"daznumas"``."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.split())
+_fold = text_rule.fold
 
 
 def slugify(name: str) -> str:
